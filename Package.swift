@@ -1,0 +1,81 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// One settings array for every target: Swift 6 language mode is the package default;
+/// these upcoming features keep imports and existentials explicit.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "lmstudio-swift",
+    products: [
+        .library(name: "LMStudio", targets: ["LMStudio"]),
+        .library(name: "LMStudioMockServer", targets: ["LMStudioMockServer"]),
+        .executable(name: "lms-swift", targets: ["LMStudioCLI"]),
+        .executable(name: "lmstudio-bench", targets: ["LMStudioBenchmarks"]),
+    ],
+    targets: [
+        // C: Debian's libwebsockets through a header-only shim.
+        .systemLibrary(
+            name: "CLibWebSockets",
+            path: "Modules/CLibWebSockets",
+            pkgConfig: "libwebsockets",
+            providers: [.apt(["libwebsockets-dev", "libssl-dev"]), .brew(["libwebsockets"])]
+        ),
+
+        // Wire models: envelopes, payloads, JSON values, credentials, hosts. No I/O.
+        .target(name: "LMStudioProtocol", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LMStudioProtocolTests",
+            dependencies: ["LMStudioProtocol"],
+            swiftSettings: swiftSettings
+        ),
+
+        // The libwebsockets loop thread, websocket client/server roles and the HTTP GET probe.
+        .target(name: "LMStudioTransport", dependencies: ["CLibWebSockets"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LMStudioTransportTests",
+            dependencies: ["LMStudioTransport"],
+            swiftSettings: swiftSettings
+        ),
+
+        // The public client library.
+        .target(
+            name: "LMStudio",
+            dependencies: ["LMStudioProtocol", "LMStudioTransport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LMStudioTests",
+            dependencies: ["LMStudio", "LMStudioMockServer", "LMStudioTransport", "LMStudioProtocol"],
+            swiftSettings: swiftSettings
+        ),
+
+        // A protocol-faithful mock LM Studio for tests and the CLI's --mock mode.
+        .target(
+            name: "LMStudioMockServer",
+            dependencies: ["LMStudioProtocol", "LMStudioTransport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LMStudioMockServerTests",
+            dependencies: ["LMStudioMockServer", "LMStudioTransport", "LMStudioProtocol"],
+            swiftSettings: swiftSettings
+        ),
+
+        // Executables.
+        .executableTarget(
+            name: "LMStudioCLI",
+            dependencies: ["LMStudio", "LMStudioMockServer"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "LMStudioBenchmarks",
+            dependencies: ["LMStudio", "LMStudioMockServer", "LMStudioTransport", "CLibWebSockets"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
