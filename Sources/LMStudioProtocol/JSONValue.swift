@@ -101,6 +101,10 @@ func exactInteger(_ value: Double) -> Int64? {
 extension JSONValue: Codable {
     /// Decodes any JSON value.
     public init(from decoder: any Decoder) throws {
+        if let direct = decoder as? JSONValueDecoderImpl {
+            self = direct.value
+            return
+        }
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -121,6 +125,10 @@ extension JSONValue: Codable {
 
     /// Encodes the value as the JSON it represents.
     public func encode(to encoder: any Encoder) throws {
+        if let direct = encoder as? JSONValueEncoderImpl {
+            direct.storage.set(self)
+            return
+        }
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()
