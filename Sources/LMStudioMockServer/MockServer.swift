@@ -119,6 +119,7 @@ public final class MockServer: Sendable {
     ///   - body: the test.
     /// - Returns: what `body` returns.
     /// - Throws: ``StartupError``, or what `body` throws.
+    @discardableResult
     public static func withServer<Result: Sendable>(
         configuration: Configuration = Configuration(), mode: Mode = .live,
         _ body: (MockServer) async throws -> Result
