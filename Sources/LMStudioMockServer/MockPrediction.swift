@@ -126,7 +126,8 @@ enum MockPrediction {
                 stopReason = "maxPredictedTokensReached"
                 stopString = nil
             }
-            let streamed = await stream(pieces, context: context, behavior: behavior)
+            let interval = behavior.fragmentIntervalsByPrompt[lastUser] ?? behavior.fragmentInterval
+            let streamed = await stream(pieces, context: context, behavior: behavior, interval: interval)
             switch streamed {
             case .completed(let count, let first):
                 predicted = count
@@ -252,7 +253,7 @@ enum MockPrediction {
     /// Streams fragment frames, built by concatenation from a precomputed template (the hot path
     /// of the benchmarks), and applies the connection faults that trigger after a fragment count.
     static func stream(
-        _ pieces: [String], context: MockChannelContext, behavior: MockServer.Behavior
+        _ pieces: [String], context: MockChannelContext, behavior: MockServer.Behavior, interval: Duration
     ) async -> StreamOutcome {
         let peer = context.connection.peer
         let prefix =
@@ -269,7 +270,6 @@ enum MockPrediction {
             }
         }
         faults.sort { $0.0 < $1.0 }
-        let interval = behavior.fragmentInterval
         var first: ContinuousClock.Instant?
         var sent = 0
         while true {

@@ -60,6 +60,9 @@ extension MockServer {
         public var fragmentCount: Int?
         /// The pause between two fragments. `.zero` (the default) streams without pausing.
         public var fragmentInterval: Duration = .zero
+        /// Per-prompt pauses between fragments, keyed by the text of the last user message; these
+        /// win over ``fragmentInterval``.
+        public var fragmentIntervalsByPrompt: [String: Duration] = [:]
         /// The number of `progress` packets of a model load (spread evenly in `(0, 1]`).
         public var loadProgressSteps: Int = 4
         /// The pause between two load progress packets.

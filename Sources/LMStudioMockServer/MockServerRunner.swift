@@ -35,6 +35,9 @@ public enum MockServerRunner {
           --fragments <n>           Stream exactly n fragments per prediction (benchmark mode).
           --fragment-interval-ms <n>
                                     Pause between fragments, in milliseconds (default 0).
+          --prompt-interval-ms <prompt>=<n>
+                                    Pause n milliseconds between fragments when the last user
+                                    message is exactly <prompt> (repeatable).
           --record <file>           Write every received message as JSON Lines at exit.
           -h, --help                Show this help.
 
@@ -155,6 +158,12 @@ public enum MockServerRunner {
                 case "--fragments": configuration.behavior.fragmentCount = try number(argument)
                 case "--fragment-interval-ms":
                     configuration.behavior.fragmentInterval = .milliseconds(try number(argument))
+                case "--prompt-interval-ms":
+                    let pair = try value(argument)
+                    guard let separator = pair.lastIndex(of: "="), let milliseconds = Int(pair[pair.index(after: separator)...]),
+                        milliseconds >= 0
+                    else { throw UsageError(message: "\(argument) needs <prompt>=<milliseconds>, got \"\(pair)\"") }
+                    configuration.behavior.fragmentIntervalsByPrompt[String(pair[..<separator])] = .milliseconds(milliseconds)
                 case "--record": recordPath = try value(argument)
                 default: throw UsageError(message: "unknown option \(argument)")
                 }
