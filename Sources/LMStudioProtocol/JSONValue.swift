@@ -38,7 +38,7 @@ extension JSONValue {
     public var intValue: Int? {
         switch self {
         case .int(let value): return Int(exactly: value)
-        case .double(let value): return Int(exactly: value)
+        case .double(let value): return exactInteger(value).flatMap { Int(exactly: $0) }
         default: return nil
         }
     }
@@ -72,11 +72,39 @@ extension JSONValue {
 
     /// Whether this is `null`.
     public var isNull: Bool { self == .null }
+
+    /// The integer, if this is an integer that fits in `Int64` (or a double with such an exact value).
+    ///
+    /// Unlike ``intValue`` this never narrows to the platform's `Int`.
+    public var int64Value: Int64? {
+        switch self {
+        case .int(let value): return value
+        case .double(let value): return exactInteger(value)
+        default: return nil
+        }
+    }
+}
+
+/// `Int64(exactly:)` without the standard library's rounding helpers.
+///
+/// `Int64(exactly: Double)` and `Double.rounded` call libm (`trunc`, `floor`, …), which this
+/// module, importing no libc, would otherwise need to link. A range check followed by a
+/// truncating conversion and a comparison gives the same answer.
+@inline(__always)
+func exactInteger(_ value: Double) -> Int64? {
+    // 2^63 is exactly representable; Int64's range is [-2^63, 2^63).
+    guard value >= -9_223_372_036_854_775_808.0 && value < 9_223_372_036_854_775_808.0 else { return nil }
+    let truncated = Int64(value)
+    return Double(truncated) == value ? truncated : nil
 }
 
 extension JSONValue: Codable {
     /// Decodes any JSON value.
     public init(from decoder: any Decoder) throws {
+        if let direct = decoder as? JSONValueDecoderImpl {
+            self = direct.value
+            return
+        }
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -97,6 +125,10 @@ extension JSONValue: Codable {
 
     /// Encodes the value as the JSON it represents.
     public func encode(to encoder: any Encoder) throws {
+        if let direct = encoder as? JSONValueEncoderImpl {
+            direct.storage.set(self)
+            return
+        }
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()
