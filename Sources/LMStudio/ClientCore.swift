@@ -112,7 +112,12 @@ final class ClientCore: Sendable {
     /// Closes every connection and stops the transport.
     func close() async {
         guard !closed.exchange(true, ordering: .relaxed) else { return }
-        for connection in allConnections { connection.close() }
+        // Closing also breaks the reference cycle between the core and its connections.
+        let connections = connectionsStorage.withLock { storage in
+            defer { storage = [:] }
+            return Array(storage.values)
+        }
+        for connection in connections { connection.close() }
         let future = transportFuture.withLock { $0 }
         if let future, let transport = try? await future.value() {
             await transport.shutdown()

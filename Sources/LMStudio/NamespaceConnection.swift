@@ -54,7 +54,7 @@ final class NamespaceConnection: Sendable {
     }
 
     let namespace: Namespace
-    unowned let client: ClientCore
+    let client: ClientCore
     private let state = Mutex(State())
 
     init(namespace: Namespace, client: ClientCore) {
@@ -223,7 +223,8 @@ final class NamespaceConnection: Sendable {
             }
             if case .failure(let message) = result {
                 connection.close(code: 1000, reason: "")
-                throw LMStudioError(.authenticationFailed, "authentication failed: \(message)")
+                // The server may quote the identifier back; never let a credential into an error.
+                throw LMStudioError(.authenticationFailed, "authentication failed: \(log.redact(message))")
             }
         } catch let error as LMStudioError {
             connection.abort()
