@@ -1,5 +1,4 @@
 internal import CLibWebSockets
-import Synchronization
 
 /// How a websocket connection ended, as seen by its reader.
 enum ConnectionEnd: Sendable {
@@ -71,7 +70,7 @@ final class ConnectionCore: LoopEndpoint, @unchecked Sendable {
     let maxMessageSize: Int
     let highWater: (count: Int, bytes: Int)
     let headers: [(String, String)]
-    let state = Mutex(State())
+    let state = LockedValue(State())
     /// Server role: the handshake's `Authorization` header (set before the connection is shared).
     nonisolated(unsafe) var authorization: String?
 
