@@ -428,6 +428,12 @@ final class ConnectionCore: LoopEndpoint, @unchecked Sendable {
             state.writeArmed = false
             return (false, nil, false)
         }
+        if (abort || close != nil) && written > 0 {
+            // lws may still hold the tail of a large frame; it only calls WRITEABLE again once
+            // that is flushed, so end the connection on the next callback.
+            LWS.requestWritable(wsi)
+            return 0
+        }
         if abort {
             // No close reason: lws hangs up without a close frame.
             return -1
@@ -451,8 +457,10 @@ final class ConnectionCore: LoopEndpoint, @unchecked Sendable {
             if peerClose.code == 1000 || peerClose.code == 1001 { return .finished }
             return .failed(.closedByPeer(code: peerClose.code, reason: peerClose.reason))
         }
+        // lws hangs up a link that stayed silent past the keep-alive deadline without a close
+        // frame; silence for at least a ping interval before the drop identifies that case.
         if let keepAlive = loop.configuration.keepAlive, role == .client,
-            ContinuousClock.now - lastReceive >= .seconds(Int(keepAlive.hangup)) - .milliseconds(500)
+            ContinuousClock.now - lastReceive >= .seconds(Int(keepAlive.ping)) - .milliseconds(250)
         {
             return .failed(.timedOut("no answer from the server for \(keepAlive.hangup) s (keep-alive)"))
         }
