@@ -114,7 +114,8 @@ struct MockLiveListenerTests {
             } catch {
                 #expect((error as? TransportError) == .connectionLost)
             }
-            #expect(fragments == 1)
+            // Frames still queued when the connection drops are lost, as with a real TCP reset.
+            #expect(fragments <= 1)
         }
     }
 
