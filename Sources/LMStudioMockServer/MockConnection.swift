@@ -86,6 +86,7 @@ final class MockConnection: Sendable {
     struct State: Sendable {
         var phase: Phase = .awaitingAuthentication
         var warningsSent = 0
+        var envelopesReceived = 0
         var channels: [Int: MockChannel] = [:]
     }
 
@@ -136,10 +137,28 @@ final class MockConnection: Sendable {
         case .awaitingAuthentication:
             receiveAuthentication(text)
         case .authenticated:
+            if shouldDrop() {
+                peer.abort()
+                state.withLock { $0.phase = .closed }
+                return
+            }
             guard let message = MockJSON.parse(text), let type = message["type"]?.stringValue else {
                 return  // not JSON or not an envelope: logged and dropped (§5.11)
             }
             dispatch(type: type, message: message, group: &group)
+        }
+    }
+
+    /// Counts an envelope message; whether a ``MockServer/Fault/disconnect(afterReceiving:)``
+    /// fault fires on it.
+    private func shouldDrop() -> Bool {
+        let count = state.withLock { state in
+            state.envelopesReceived += 1
+            return state.envelopesReceived
+        }
+        return server.behavior.faults.contains { fault in
+            if case .disconnect(afterReceiving: let limit) = fault { return limit == count }
+            return false
         }
     }
 

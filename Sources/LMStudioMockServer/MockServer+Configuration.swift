@@ -78,6 +78,31 @@ extension MockServer {
 
         /// Creates the default behaviour: a fixed reply, one word per fragment, no faults.
         public init() {}
+
+        /// Replies with the text of the last user message.
+        ///
+        /// ```swift
+        /// configuration.behavior = .echo
+        /// ```
+        public static var echo: Behavior {
+            var behavior = Behavior()
+            behavior.responder = { $0.lastUserText }
+            return behavior
+        }
+
+        /// Streams exactly `fragments` fragments per prediction, `interval` apart (benchmark
+        /// mode when `interval` is zero).
+        ///
+        /// - Parameters:
+        ///   - fragments: the number of fragments of every prediction.
+        ///   - interval: the pause between two fragments.
+        /// - Returns: the behaviour.
+        public static func stream(fragments: Int, interval: Duration = .zero) -> Behavior {
+            var behavior = Behavior()
+            behavior.fragmentCount = fragments
+            behavior.fragmentInterval = interval
+            return behavior
+        }
     }
 
     /// What a prediction asked for, as seen by ``Behavior/responder``.
@@ -121,6 +146,9 @@ extension MockServer {
         case oversizedFrame(afterFragments: Int, bytes: Int)
         /// Reject every authentication attempt with this error text.
         case rejectAuthentication(String)
+        /// Drop each connection without a close frame when it has sent `n` envelope messages
+        /// after authenticating (the `n`-th message is not processed).
+        case disconnect(afterReceiving: Int)
     }
 
     /// A serialized server error (`rpcError.error` / `channelError.error`).
