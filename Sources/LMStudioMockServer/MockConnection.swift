@@ -234,7 +234,9 @@ final class MockConnection: Sendable {
                 warn(.channelUnknown, "Received channelSend for unknown channel \(channelID)")
                 return
             }
-            guard packet["type"]?.stringValue != nil else {
+            guard let packetType = packet["type"]?.stringValue,
+                MockEndpoints.clientPacketTypes(endpoint: channel.endpoint).contains(packetType)
+            else {
                 warn(.channelMessageTypeError, "Invalid packet for channel \(channelID) (\(channel.endpoint))")
                 return
             }

@@ -45,6 +45,16 @@ enum MockEndpoints {
         }
     }
 
+    /// The packet types a client may send on a channel of `endpoint` (§7); others are dropped
+    /// with a `channelMessageTypeError` warning.
+    static func clientPacketTypes(endpoint: String) -> Set<String> {
+        switch endpoint {
+        case "streamLogs": return ["stop"]
+        case "alive": return []
+        default: return ["cancel"]
+        }
+    }
+
     // MARK: Helpers
 
     static func kind(of connection: MockConnection) -> MockServer.ModelKind {

@@ -168,6 +168,17 @@ struct MockConnectionTests {
         }
     }
 
+    @Test func unknownChannelPacketsWarnAndAreDropped() async throws {
+        try await MockServer.withServer(mode: .inMemory) { server in
+            let client = try await TestClient.authenticated(server, namespace: "system")
+            client.send(["type": "channelCreate", "endpoint": "alive", "channelId": 1])
+            client.send(["type": "channelSend", "channelId": 1, "message": ["type": "cancel"]])
+            let warning = try await client.nextJSON()
+            #expect(warning["kind"] == "channelMessageTypeError")
+            try await client.expectSilence()
+        }
+    }
+
     @Test func reusingAnOpenChannelIDWarns() async throws {
         try await MockServer.withServer(mode: .inMemory) { server in
             let client = try await TestClient.authenticated(server, namespace: "system")
