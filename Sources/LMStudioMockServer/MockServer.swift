@@ -205,6 +205,20 @@ public final class MockServer: Sendable {
     /// The number of connections currently open.
     public var openConnectionCount: Int { state.shared.withLock { $0.liveConnections.count } }
 
+    /// Waits until exactly `count` connections are open, for example `0` after the app under
+    /// test closed its client. Returns early when the task is cancelled; wrap it in your own
+    /// timeout.
+    ///
+    /// ```swift
+    /// await client.close()
+    /// await server.waitForOpenConnections(0)
+    /// ```
+    ///
+    /// - Parameter count: the number of open connections to wait for.
+    public func waitForOpenConnections(_ count: Int) async {
+        await state.waitForConnectionCount(count)
+    }
+
     /// Closes every open connection gracefully (close frame).
     public func closeAllConnections() {
         for peer in state.shared.withLock({ Array($0.liveConnections.values) }) { peer.close() }

@@ -25,6 +25,16 @@ struct MockSharedState: Sendable {
     var nextConnectionID = 1
     var nextFileNumber = 1
     var liveConnections: [Int: any MockPeer] = [:]
+    var connectionWaiters: [(id: Int, count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    var nextWaiterID = 0
+
+    /// Removes and returns the waiters satisfied by the current connection count.
+    mutating func satisfiedWaiters() -> [CheckedContinuation<Void, Never>] {
+        let count = liveConnections.count
+        let ready = connectionWaiters.filter { $0.count == count }
+        connectionWaiters.removeAll { $0.count == count }
+        return ready.map(\.continuation)
+    }
 }
 
 /// The state shared by all connections of a server, thread-safe.
@@ -46,16 +56,46 @@ final class MockServerState: Sendable {
     }
 
     func register(peer: any MockPeer) -> Int {
-        shared.withLock { state in
+        let (id, ready) = shared.withLock { state in
             let id = state.nextConnectionID
             state.nextConnectionID += 1
             state.liveConnections[id] = peer
-            return id
+            return (id, state.satisfiedWaiters())
         }
+        for waiter in ready { waiter.resume() }
+        return id
     }
 
     func unregister(connectionID: Int) {
-        _ = shared.withLock { $0.liveConnections.removeValue(forKey: connectionID) }
+        let ready = shared.withLock { state in
+            state.liveConnections.removeValue(forKey: connectionID)
+            return state.satisfiedWaiters()
+        }
+        for waiter in ready { waiter.resume() }
+    }
+
+    /// Returns once exactly `count` connections are open (or the task is cancelled).
+    func waitForConnectionCount(_ count: Int) async {
+        let id = shared.withLock { state in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = shared.withLock { state -> Bool in
+                    if state.liveConnections.count == count || Task.isCancelled { return true }
+                    state.connectionWaiters.append((id, count, continuation))
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = shared.withLock { state -> CheckedContinuation<Void, Never>? in
+                guard let index = state.connectionWaiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.connectionWaiters.remove(at: index).continuation
+            }
+            waiter?.resume()
+        }
     }
 
     func record(_ message: MockServer.RecordedMessage) {
