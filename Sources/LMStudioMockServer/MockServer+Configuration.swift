@@ -34,6 +34,9 @@ extension MockServer {
         public var build: Int = 7
         /// Scripted behaviour: replies, pacing, faults.
         public var behavior: Behavior = Behavior()
+        /// Whether received messages are kept for ``MockServer/receivedMessages``. Turn it off for
+        /// long benchmark runs, where the record would only grow.
+        public var recordsMessages: Bool = true
 
         /// Creates the default configuration: guests admitted, default catalogue, port 0.
         public init() {}

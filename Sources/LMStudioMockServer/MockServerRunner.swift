@@ -62,12 +62,14 @@ public enum MockServerRunner {
             write(usage + "\n", to: STDOUT_FILENO)
             return 0
         }
+        var configuration = options.configuration
+        configuration.recordsMessages = options.recordPath != nil
         // Ignore the default handlers first so the signals reach the dispatch sources.
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         let server: MockServer
         do {
-            server = try await MockServer.start(configuration: options.configuration, mode: .live)
+            server = try await MockServer.start(configuration: configuration, mode: .live)
         } catch {
             writeError("Error: cannot start the mock server: \(error)\n")
             return 1

@@ -99,6 +99,7 @@ final class MockServerState: Sendable {
     }
 
     func record(_ message: MockServer.RecordedMessage) {
+        guard configuration.recordsMessages else { return }
         shared.withLock { $0.record.append(message) }
     }
 

@@ -142,6 +142,19 @@ struct MockServerTests {
     }
 }
 
+@Suite("Record switch")
+struct MockRecordSwitchTests {
+    @Test func recordingCanBeTurnedOff() async throws {
+        var configuration = MockServer.Configuration()
+        configuration.recordsMessages = false
+        try await MockServer.withServer(configuration: configuration, mode: .inMemory) { server in
+            let client = try await TestClient.authenticated(server, namespace: "system")
+            _ = try await client.result("version")
+            #expect(server.receivedMessages.isEmpty)
+        }
+    }
+}
+
 @Suite("Behaviour presets and connection-level faults")
 struct MockBehaviorPresetTests {
     @Test func echoRepliesWithThePrompt() async throws {
