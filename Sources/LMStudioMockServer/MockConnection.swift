@@ -162,6 +162,8 @@ final class MockConnection: Sendable {
         }
     }
 
+    /// Validates the packet as the reference server does (§4.3). Not `AuthPacket.decode`: the
+    /// server side is written independently of the client's codec.
     private func receiveAuthentication(_ text: String) {
         guard let packet = MockJSON.parse(text),
             packet["authVersion"]?.intValue == 1,

@@ -145,6 +145,9 @@ final class MockServerState: Sendable {
 }
 
 /// An API token split into its two halves (`sk-lm-<identifier>:<passkey>`).
+///
+/// Deliberately written again rather than taken from `ClientCredentials`: the mock's codec is
+/// the server's side, so a bug in the client's token handling cannot hide in a shared helper.
 struct MockAPIToken: Sendable {
     var identifier: String
     var passkey: String
