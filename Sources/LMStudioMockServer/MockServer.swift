@@ -163,7 +163,11 @@ public final class MockServer: Sendable {
         let core = MockConnection(namespace: namespace, peer: connection.peer, server: state)
         let inbound = connection.inbound
         let result = jobs.yield { await core.run(messages: inbound) }
-        if case .terminated = result { connection.peer.finish(.closed) }
+        if case .terminated = result {
+            // The server is shut down: nothing will serve this connection.
+            state.unregister(connectionID: core.id)
+            connection.peer.finish(.closed)
+        }
         return connection
     }
 

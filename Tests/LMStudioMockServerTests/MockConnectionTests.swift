@@ -192,6 +192,14 @@ struct MockConnectionTests {
         }
     }
 
+    @Test func connectingAfterShutdownGivesAClosedConnection() async throws {
+        let server = try await MockServer.start(mode: .inMemory)
+        await server.shutdown()
+        let connection = try server.connect(path: "/llm")
+        #expect(connection.closure == .closed)
+        #expect(server.openConnectionCount == 0)
+    }
+
     @Test func unknownPathsAreRefused() async throws {
         try await MockServer.withServer(mode: .inMemory) { server in
             #expect(throws: MockServer.StartupError.self) { try server.connect(path: "/nope") }
