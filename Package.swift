@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "LMStudioMockServer", targets: ["LMStudioMockServer"]),
         .executable(name: "lms-swift", targets: ["LMStudioCLI"]),
         .executable(name: "lmstudio-bench", targets: ["LMStudioBenchmarks"]),
+        .executable(name: "lmstudio-transport-bench", targets: ["TransportBenchmarks"]),
     ],
     targets: [
         // C: Debian's libwebsockets through a header-only shim.
@@ -71,6 +72,18 @@ let package = Package(
             name: "LMStudioCLI",
             dependencies: ["LMStudio", "LMStudioMockServer"],
             swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "TransportBenchmarks",
+            dependencies: ["LMStudioTransport", "CTransportBench"],
+            swiftSettings: swiftSettings
+        ),
+        // The transport benchmark's reference loop, written directly against libwebsockets.
+        .target(
+            name: "CTransportBench",
+            dependencies: ["CLibWebSockets"],
+            path: "Modules/CTransportBench",
+            linkerSettings: [.linkedLibrary("websockets")]
         ),
         .executableTarget(
             name: "LMStudioBenchmarks",

@@ -1,5 +1,5 @@
 import LMStudioProtocol
-import Synchronization
+import LMStudioTransport
 
 /// One open channel on a namespace socket: the packets the server sends on it, and a way to
 /// send packets back.
@@ -24,7 +24,7 @@ final class ChannelCore: Sendable {
     let id: Int
     let endpoint: String
     let socket: NamespaceSocket
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
     /// Buffered packets above which the reader waits for the consumer.
     static let highWater = 1024
 

@@ -32,10 +32,10 @@ final class ClientCore: Sendable {
     let log: ClientLog
     let explicitAddress: ServerAddress?
 
-    private let transportFuture = Mutex<SharedFuture<WebSocketClient>?>(nil)
-    private let addressFuture = Mutex<SharedFuture<ServerAddress>?>(nil)
+    private let transportFuture = LockedValue<SharedFuture<WebSocketClient>?>(nil)
+    private let addressFuture = LockedValue<SharedFuture<ServerAddress>?>(nil)
     private let closed = Atomic<Bool>(false)
-    private let connectionsStorage = Mutex<[Namespace: NamespaceConnection]>([:])
+    private let connectionsStorage = LockedValue<[Namespace: NamespaceConnection]>([:])
 
     init(configuration: LMStudioClient.Configuration, credentials: ClientCredentials, address: ServerAddress?) {
         self.configuration = configuration

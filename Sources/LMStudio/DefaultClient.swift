@@ -1,4 +1,4 @@
-import Synchronization
+import LMStudioTransport
 
 /// The process-wide default client, for scripts and small programs.
 ///
@@ -12,7 +12,7 @@ extension LMStudioClient {
         var client: LMStudioClient?
     }
 
-    private static let defaultState = Mutex(DefaultState())
+    private static let defaultState = LockedValue(DefaultState())
 
     /// Sets how the default client is created. Throws ``LMStudioError/Code/alreadyConfigured``
     /// once the default client exists, and `invalidHost` / `invalidToken` for bad input.

@@ -1,6 +1,5 @@
 import LMStudioProtocol
 import LMStudioTransport
-import Synchronization
 
 /// One live, authenticated websocket of a namespace.
 final class NamespaceSocket: Sendable {
@@ -55,7 +54,7 @@ final class NamespaceConnection: Sendable {
 
     let namespace: Namespace
     let client: ClientCore
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     init(namespace: Namespace, client: ClientCore) {
         self.namespace = namespace

@@ -1,4 +1,4 @@
-import Synchronization
+import LMStudioTransport
 
 /// A value produced once and awaited by any number of tasks; each waiter can be cancelled on
 /// its own without affecting the producer or the other waiters.
@@ -9,7 +9,7 @@ final class SharedFuture<Value: Sendable>: Sendable {
         var nextWaiter = 0
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     /// Resolves the future; later calls are ignored. Returns whether this call resolved it.
     @discardableResult

@@ -1,5 +1,4 @@
 internal import CLibWebSockets
-import Synchronization
 
 /// How a websocket connection ended, as seen by its reader.
 enum ConnectionEnd: Sendable {
@@ -17,6 +16,10 @@ enum ConnectionEnd: Sendable {
 struct OutFrame: Sendable {
     var storage: [UInt8]
     var text: Bool
+    /// Whether this frame starts a message (false: a continuation frame).
+    var first = true
+    /// Whether this frame ends its message (false: more fragments follow).
+    var final = true
 
     init(payload: UnsafeRawBufferPointer, text: Bool) {
         let pre = LWS.pre
@@ -67,7 +70,7 @@ final class ConnectionCore: LoopEndpoint, @unchecked Sendable {
     let maxMessageSize: Int
     let highWater: (count: Int, bytes: Int)
     let headers: [(String, String)]
-    let state = Mutex(State())
+    let state = LockedValue(State())
     /// Server role: the handshake's `Authorization` header (set before the connection is shared).
     nonisolated(unsafe) var authorization: String?
 
@@ -100,8 +103,10 @@ final class ConnectionCore: LoopEndpoint, @unchecked Sendable {
     // MARK: Any thread
 
     /// Queues one frame; returns the error that prevents sending, if any.
-    func send(payload: UnsafeRawBufferPointer, text: Bool) -> TransportError? {
-        let frame = OutFrame(payload: payload, text: text)
+    func send(payload: UnsafeRawBufferPointer, text: Bool, first: Bool = true, final: Bool = true) -> TransportError? {
+        var frame = OutFrame(payload: payload, text: text)
+        frame.first = first
+        frame.final = final
         let outcome = state.withLock { state -> Result<Bool, TransportError> in
             if let end = state.end { return .failure(end.error ?? .closed) }
             if state.closeRequest != nil || state.abortRequested { return .failure(.closed) }
@@ -274,7 +279,9 @@ final class ConnectionCore: LoopEndpoint, @unchecked Sendable {
         }
         if abort {
             failure = failure ?? .closed
-            LWS.killAsync(wsi)
+            // Frames queued before the abort still go out (a crashing peer's last writes do);
+            // WRITEABLE drops the connection once they are written.
+            if write { LWS.requestWritable(wsi) } else { LWS.killAsync(wsi) }
             return
         }
         if freeze { LWS.pauseReceive(wsi) }
@@ -397,10 +404,10 @@ final class ConnectionCore: LoopEndpoint, @unchecked Sendable {
         }
         var written = 0
         while writingHead < writing.count && written < Self.writeBatch {
-            let text = writing[writingHead].text
+            let (text, first, final) = (writing[writingHead].text, writing[writingHead].first, writing[writingHead].final)
             let pre = LWS.pre
             let result = writing[writingHead].storage.withUnsafeMutableBufferPointer { buffer in
-                LWS.writeFrame(wsi, payload: buffer.baseAddress! + pre, count: buffer.count - pre, text: text)
+                LWS.writeFrame(wsi, payload: buffer.baseAddress! + pre, count: buffer.count - pre, text: text, first: first, final: final)
             }
             writing[writingHead].storage = []
             writingHead += 1
@@ -414,11 +421,16 @@ final class ConnectionCore: LoopEndpoint, @unchecked Sendable {
             LWS.requestWritable(wsi)
             return 0
         }
-        let (more, close) = state.withLock { state -> (Bool, (code: UInt16, reason: String)?) in
-            if !state.outbox.isEmpty { return (true, nil) }
-            if let close = state.closeRequest { return (false, close) }
+        let (more, close, abort) = state.withLock { state -> (Bool, (code: UInt16, reason: String)?, Bool) in
+            if !state.outbox.isEmpty { return (true, nil, false) }
+            if state.abortRequested { return (false, nil, true) }
+            if let close = state.closeRequest { return (false, close, false) }
             state.writeArmed = false
-            return (false, nil)
+            return (false, nil, false)
+        }
+        if abort {
+            // No close reason: lws hangs up without a close frame.
+            return -1
         }
         if more {
             LWS.requestWritable(wsi)

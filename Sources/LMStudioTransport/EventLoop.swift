@@ -10,7 +10,7 @@ import Musl
 /// connection or a plain HTTP request.
 ///
 /// Subclasses keep two kinds of state: fields touched only on the loop thread (documented as
-/// such) and a `Mutex` for whatever other threads read or write. Hence `@unchecked Sendable`.
+/// such) and a lock for whatever other threads read or write. Hence `@unchecked Sendable`.
 class LoopEndpoint: @unchecked Sendable {
     /// Handles one callback for this endpoint's connection. Loop thread only.
     func handle(_ reason: lws_callback_reasons, wsi: WSI, input: UnsafeMutableRawPointer?, length: Int) -> Int32 {
@@ -64,9 +64,9 @@ final class LWSEventLoop: @unchecked Sendable {
     }
 
     let configuration: EventLoopConfiguration
-    private let shared = Mutex(Shared())
+    private let shared = LockedValue(Shared())
     private let stopRequested = Atomic<Bool>(false)
-    private let threadID = Mutex<pthread_t?>(nil)
+    private let threadID = LockedValue<pthread_t?>(nil)
 
     // Loop thread only.
     private(set) var liveContext: OpaquePointer?

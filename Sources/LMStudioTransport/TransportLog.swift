@@ -1,4 +1,3 @@
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,7 +6,7 @@ internal import CLibWebSockets
 /// Where transport diagnostics go. Silent by default; the client library installs its logger.
 /// Messages never contain payloads or credentials.
 package enum TransportLog {
-    private static let sink = Mutex<(@Sendable (String) -> Void)?>(nil)
+    private static let sink = LockedValue<(@Sendable (String) -> Void)?>(nil)
 
     /// Installs (or with nil removes) the function that receives transport diagnostics.
     package static func setHandler(_ handler: (@Sendable (String) -> Void)?) {

@@ -1,5 +1,4 @@
 internal import CLibWebSockets
-import Synchronization
 
 /// The client role: one lws context and one named loop thread that carry any number of
 /// websocket connections and HTTP GET requests.
@@ -203,7 +202,7 @@ final class HTTPRequestCore: LoopEndpoint, @unchecked Sendable {
     let target: TransportURL
     let headers: [(String, String)]
     let maxBodySize: Int
-    let state = Mutex(State())
+    let state = LockedValue(State())
 
     // Loop thread.
     private var status = 0

@@ -34,6 +34,12 @@ package final class WebSocketConnection: Sendable {
         if let error = bytes.withUnsafeBytes({ core.send(payload: $0, text: !binary) }) { throw error }
     }
 
+    /// Queues one fragment of a text message: `first` starts the message, `final` ends it.
+    /// Fragments of one message must be sent in order with no other message between them.
+    package func send(fragment bytes: [UInt8], first: Bool, final: Bool) throws(TransportError) {
+        if let error = bytes.withUnsafeBytes({ core.send(payload: $0, text: true, first: first, final: final) }) { throw error }
+    }
+
     /// The incoming messages: whole messages in order, ending after a clean close and throwing
     /// the ``TransportError`` that ended the connection otherwise. One consumer at a time.
     package var messages: WebSocketMessages { WebSocketMessages(core: core) }
@@ -43,7 +49,8 @@ package final class WebSocketConnection: Sendable {
         core.requestClose(code: code, reason: reason)
     }
 
-    /// Drops the TCP connection without a close handshake.
+    /// Drops the TCP connection without a close handshake, after writing what was queued
+    /// before the call (as a peer that crashes right after its last writes).
     package func abort() {
         core.requestAbort()
     }

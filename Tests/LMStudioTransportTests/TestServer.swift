@@ -6,7 +6,9 @@ import Synchronization
 ///
 /// - `stream:N:SIZE` — send N messages of SIZE bytes, each starting with its index.
 /// - `close:CODE:REASON` — close with that code.
-/// - `big-then-abort:SIZE` — queue one SIZE-byte message, then drop the connection at once.
+/// - `big-then-abort:SIZE` — queue one SIZE-byte message, then drop the connection.
+/// - `fragmented:N:SIZE` — send one SIZE-byte message as N websocket fragments.
+/// - `half-then-abort` — send the first fragment of a message, then drop the connection.
 /// - `freeze` — stop reading and writing (a half-open peer).
 final class TestServer: Sendable {
     let server: WebSocketServer
@@ -55,6 +57,20 @@ final class TestServer: Sendable {
                 } else if text.hasPrefix("big-then-abort:") {
                     let size = Int(text.split(separator: ":")[1])!
                     try connection.send(utf8: [UInt8](repeating: UInt8(ascii: "x"), count: size))
+                    connection.abort()
+                } else if text.hasPrefix("fragmented:") {
+                    let parts = text.split(separator: ":")
+                    let count = Int(parts[1])!, size = Int(parts[2])!
+                    let whole = payload(index: 7, size: size)
+                    let step = max(1, size / count)
+                    var start = 0
+                    while start < whole.count {
+                        let end = min(whole.count, start + step)
+                        try connection.send(fragment: Array(whole[start..<end]), first: start == 0, final: end == whole.count)
+                        start = end
+                    }
+                } else if text == "half-then-abort" {
+                    try connection.send(fragment: Array("the first half".utf8), first: true, final: false)
                     connection.abort()
                 } else if text == "freeze" {
                     connection.freeze()

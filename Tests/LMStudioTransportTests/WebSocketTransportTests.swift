@@ -95,12 +95,12 @@ struct WebSocketTransportTests {
         await server.shutdown()
     }
 
-    @Test("a peer that drops the connection mid-message gives connectionLost")
+    @Test("a peer that drops the connection mid-message gives connectionLost, and nothing partial is delivered")
     func peerDropsMidMessage() async throws {
         let server = try await TestServer()
         let client = try await WebSocketClient.start()
         let connection = try await client.connect(to: server.url)
-        try connection.send(text: "big-then-abort:\(16 << 20)")
+        try connection.send(text: "half-then-abort")
         var delivered = 0
         let error = await #expect(throws: TransportError.self) {
             for try await _ in connection.messages { delivered += 1 }
@@ -108,6 +108,35 @@ struct WebSocketTransportTests {
         #expect(error == .connectionLost)
         #expect(delivered == 0)
         #expect(throws: TransportError.connectionLost) { try connection.send(text: "after") }
+        await client.shutdown()
+        await server.shutdown()
+    }
+
+    @Test("messages written just before an abort still arrive", arguments: [1 << 10, 16 << 20])
+    func abortFlushesQueuedWrites(size: Int) async throws {
+        let server = try await TestServer()
+        let client = try await WebSocketClient.start()
+        let connection = try await client.connect(to: server.url)
+        try connection.send(text: "big-then-abort:\(size)")
+        var sizes: [Int] = []
+        let error = await #expect(throws: TransportError.self) {
+            for try await message in connection.messages { sizes.append(message.count) }
+        }
+        #expect(error == .connectionLost)
+        #expect(sizes == [size])
+        await client.shutdown()
+        await server.shutdown()
+    }
+
+    @Test("a message sent as many fragments is reassembled", arguments: [2, 10, 1000])
+    func fragmentedMessage(fragments: Int) async throws {
+        let server = try await TestServer()
+        let client = try await WebSocketClient.start()
+        let connection = try await client.connect(to: server.url)
+        try connection.send(text: "fragmented:\(fragments):100000")
+        var iterator = connection.messages.makeAsyncIterator()
+        let message = try await iterator.next()
+        #expect(message == TestServer.payload(index: 7, size: 100_000))
         await client.shutdown()
         await server.shutdown()
     }
