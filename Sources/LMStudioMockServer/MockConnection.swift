@@ -1,4 +1,5 @@
 import LMStudioProtocol
+import LMStudioTransport
 import Synchronization
 
 /// One open channel on a connection.
@@ -97,7 +98,7 @@ final class MockConnection: Sendable {
     let namespace: String
     let peer: any MockPeer
     let server: MockServerState
-    let state = Mutex(State())
+    let state = LockedValue(State())
 
     init(namespace: String, peer: any MockPeer, server: MockServerState) {
         self.namespace = namespace

@@ -1,5 +1,5 @@
 import LMStudioProtocol
-import Synchronization
+import LMStudioTransport
 
 /// The endpoint tables of every namespace (§7) and the RPC handlers.
 enum MockEndpoints {

@@ -136,8 +136,7 @@ extension MockServer {
         case noReply(endpoint: String)
         /// End `predict` channels with `channelClose` before any `success` packet.
         case closeChannelBeforeResult
-        /// Drop the TCP connection without a close frame after `n` prediction fragments (over a
-        /// live connection, frames still queued for writing are lost, as with a real reset).
+        /// Drop the TCP connection without a close frame after `n` prediction fragments.
         case dropConnection(afterFragments: Int)
         /// Close the connection gracefully after `n` prediction fragments.
         case closeConnection(afterFragments: Int)

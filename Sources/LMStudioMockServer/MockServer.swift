@@ -1,4 +1,4 @@
-import Synchronization
+import LMStudioTransport
 
 /// A protocol-faithful mock of LM Studio's SDK websocket API, for testing applications that
 /// talk to LM Studio without running it.
@@ -44,8 +44,8 @@ public final class MockServer: Sendable {
 
     let state: MockServerState
     private let jobs: AsyncStream<Job>.Continuation
-    private let runner: Mutex<Task<Void, Never>?>
-    private let listener: Mutex<(any MockListener)?>
+    private let runner: LockedValue<Task<Void, Never>?>
+    private let listener: LockedValue<(any MockListener)?>
     private let boundPort: Int
 
     /// The TCP port the live listener is bound to (the real port when ``Configuration/port`` was
@@ -64,8 +64,8 @@ public final class MockServer: Sendable {
     {
         self.state = state
         self.jobs = jobs
-        self.runner = Mutex(runner)
-        self.listener = Mutex(listener)
+        self.runner = LockedValue(runner)
+        self.listener = LockedValue(listener)
         self.boundPort = listener?.port ?? 0
     }
 

@@ -1,6 +1,6 @@
 import Dispatch
 internal import FoundationEssentials
-import Synchronization
+import LMStudioTransport
 
 #if canImport(Glibc)
 import Glibc
@@ -188,7 +188,7 @@ private final class TerminationSignal: Sendable {
         var waiter: CheckedContinuation<Void, Never>?
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     func fire() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in

@@ -1,5 +1,5 @@
 import LMStudioProtocol
-import Synchronization
+import LMStudioTransport
 
 /// A client's registration in the first-come-first-served authenticator (§4.3).
 struct MockClientRecord: Sendable {
@@ -40,11 +40,11 @@ struct MockSharedState: Sendable {
 /// The state shared by all connections of a server, thread-safe.
 final class MockServerState: Sendable {
     let configuration: MockServer.Configuration
-    let shared: Mutex<MockSharedState>
+    let shared: LockedValue<MockSharedState>
 
     init(configuration: MockServer.Configuration) {
         self.configuration = configuration
-        shared = Mutex(
+        shared = LockedValue(
             MockSharedState(catalogue: MockCatalogue(models: configuration.models), behavior: configuration.behavior)
         )
     }
