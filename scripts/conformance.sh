@@ -62,15 +62,8 @@ total_passed=0
 total_failed=0
 status=0
 for version in "${VERSIONS[@]}"; do
-    venv="$ROOT/.venv/sdk-$version"
-    echo "== lmstudio $version"
-    if [ ! -x "$venv/bin/python" ]; then
-        python3 -m venv "$venv"
-    fi
-    spec="lmstudio==$version"
-    if ! "$venv/bin/python" -c "import lmstudio, jsonschema, sys; sys.exit(lmstudio.__version__ != '$version')" 2>/dev/null; then
-        "$venv/bin/pip" install --quiet "$spec" 'httpx<1' jsonschema
-    fi
+    # The shared helper creates (or reuses) .venv/<sdk> with the SDK, httpx<1 and jsonschema.
+    python=$(LMSTUDIO_PY_SDK="lmstudio==$version" "$ROOT/scripts/python-venv.sh")
 
     start_mock "main-$version" --prompt-interval-ms "Tell me a long story=50"
     main_pid=$STARTED_PID
@@ -80,7 +73,7 @@ for version in "${VERSIONS[@]}"; do
     token_port=$STARTED_PORT
 
     results="$WORK/results-$version.json"
-    timeout 600 "$venv/bin/python" "$ROOT/Tests/Conformance/conformance.py" drive \
+    timeout 600 "$python" "$ROOT/Tests/Conformance/conformance.py" drive \
         --host "127.0.0.1:$main_port" --token-host "127.0.0.1:$token_port" --token "$TOKEN" \
         --results "$results" || status=1
 
@@ -89,7 +82,7 @@ for version in "${VERSIONS[@]}"; do
 
     if [ -f "$results" ]; then
         summary="$WORK/summary-$version.txt"
-        "$venv/bin/python" "$ROOT/Tests/Conformance/conformance.py" validate --schema "$SCHEMA" \
+        "$python" "$ROOT/Tests/Conformance/conformance.py" validate --schema "$SCHEMA" \
             --record "$WORK/main-$version.jsonl" --record "$WORK/token-$version.jsonl" \
             --results "$results" | tee "$summary" || status=1
         line=$(tail -n 1 "$summary")

@@ -1,4 +1,5 @@
 import LMStudioProtocol
+import LMStudioTransport
 import Synchronization
 
 /// One open channel on a connection.
@@ -86,6 +87,7 @@ final class MockConnection: Sendable {
     struct State: Sendable {
         var phase: Phase = .awaitingAuthentication
         var warningsSent = 0
+        var envelopesReceived = 0
         var channels: [Int: MockChannel] = [:]
     }
 
@@ -96,7 +98,7 @@ final class MockConnection: Sendable {
     let namespace: String
     let peer: any MockPeer
     let server: MockServerState
-    let state = Mutex(State())
+    let state = LockedValue(State())
 
     init(namespace: String, peer: any MockPeer, server: MockServerState) {
         self.namespace = namespace
@@ -136,6 +138,11 @@ final class MockConnection: Sendable {
         case .awaitingAuthentication:
             receiveAuthentication(text)
         case .authenticated:
+            if shouldDrop() {
+                peer.abort()
+                state.withLock { $0.phase = .closed }
+                return
+            }
             guard let message = MockJSON.parse(text), let type = message["type"]?.stringValue else {
                 return  // not JSON or not an envelope: logged and dropped (§5.11)
             }
@@ -143,6 +150,21 @@ final class MockConnection: Sendable {
         }
     }
 
+    /// Counts an envelope message; whether a ``MockServer/Fault/disconnect(afterReceiving:)``
+    /// fault fires on it.
+    private func shouldDrop() -> Bool {
+        let count = state.withLock { state in
+            state.envelopesReceived += 1
+            return state.envelopesReceived
+        }
+        return server.behavior.faults.contains { fault in
+            if case .disconnect(afterReceiving: let limit) = fault { return limit == count }
+            return false
+        }
+    }
+
+    /// Validates the packet as the reference server does (§4.3). Not `AuthPacket.decode`: the
+    /// server side is written independently of the client's codec.
     private func receiveAuthentication(_ text: String) {
         guard let packet = MockJSON.parse(text),
             packet["authVersion"]?.intValue == 1,
@@ -215,7 +237,9 @@ final class MockConnection: Sendable {
                 warn(.channelUnknown, "Received channelSend for unknown channel \(channelID)")
                 return
             }
-            guard packet["type"]?.stringValue != nil else {
+            guard let packetType = packet["type"]?.stringValue,
+                MockEndpoints.clientPacketTypes(endpoint: channel.endpoint).contains(packetType)
+            else {
                 warn(.channelMessageTypeError, "Invalid packet for channel \(channelID) (\(channel.endpoint))")
                 return
             }

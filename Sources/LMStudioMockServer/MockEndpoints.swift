@@ -1,5 +1,5 @@
 import LMStudioProtocol
-import Synchronization
+import LMStudioTransport
 
 /// The endpoint tables of every namespace (§7) and the RPC handlers.
 enum MockEndpoints {
@@ -42,6 +42,16 @@ enum MockEndpoints {
         case ("llm", "completeRawText"): return MockPrediction.completeRawText
         case ("system", "alive"), ("diagnostics", "streamLogs"): return waitUntilStopped
         default: return nil
+        }
+    }
+
+    /// The packet types a client may send on a channel of `endpoint` (§7); others are dropped
+    /// with a `channelMessageTypeError` warning.
+    static func clientPacketTypes(endpoint: String) -> Set<String> {
+        switch endpoint {
+        case "streamLogs": return ["stop"]
+        case "alive": return []
+        default: return ["cancel"]
         }
     }
 

@@ -111,7 +111,8 @@ enum MockPrediction {
         case .text(var text):
             var pieces: [String]
             if let count = behavior.fragmentCount {
-                let cycle = MockText.fragments(text.isEmpty ? "token" : text)
+                // Escape the few distinct pieces once; the array then shares their storage.
+                let cycle = MockText.fragments(text.isEmpty ? "token" : text).map(MockJSON.quoted)
                 pieces = (0..<max(0, count)).map { cycle[$0 % cycle.count] }
             } else {
                 if let (cut, matched) = earliestStopString(in: text, config: config) {
@@ -119,7 +120,7 @@ enum MockPrediction {
                     stopReason = "stopStringFound"
                     stopString = matched
                 }
-                pieces = MockText.fragments(text)
+                pieces = MockText.fragments(text).map(MockJSON.quoted)
             }
             if let limit = maxTokens(config), pieces.count > limit {
                 pieces = Array(pieces.prefix(limit))
@@ -252,6 +253,8 @@ enum MockPrediction {
 
     /// Streams fragment frames, built by concatenation from a precomputed template (the hot path
     /// of the benchmarks), and applies the connection faults that trigger after a fragment count.
+    ///
+    /// - Parameter pieces: the fragment contents, already escaped as JSON string literals.
     static func stream(
         _ pieces: [String], context: MockChannelContext, behavior: MockServer.Behavior, interval: Duration
     ) async -> StreamOutcome {
@@ -259,7 +262,6 @@ enum MockPrediction {
         let prefix =
             #"{"type":"channelSend","channelId":\#(context.channel.id),"message":{"type":"fragment","fragment":{"content":"#
         let suffix = #","tokensCount":1,"containsDrafted":false,"reasoningType":"none","isStructural":false}}}"#
-        var escapedCache: [String: String] = [:]
         var faults: [(Int, MockServer.Fault)] = behavior.faults.compactMap { fault in
             switch fault {
             case .dropConnection(let after), .closeConnection(let after), .freeze(let after),
@@ -304,15 +306,7 @@ enum MockPrediction {
             } else if sent & 255 == 255 {
                 await Task.yield()
             }
-            let piece = pieces[sent]
-            let escaped: String
-            if let cached = escapedCache[piece] {
-                escaped = cached
-            } else {
-                escaped = MockJSON.quoted(piece)
-                if escapedCache.count < 4096 { escapedCache[piece] = escaped }
-            }
-            peer.send(prefix + escaped + suffix)
+            peer.send(prefix + pieces[sent] + suffix)
             if first == nil { first = .now }
             sent += 1
         }

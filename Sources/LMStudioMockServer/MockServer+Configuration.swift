@@ -34,6 +34,9 @@ extension MockServer {
         public var build: Int = 7
         /// Scripted behaviour: replies, pacing, faults.
         public var behavior: Behavior = Behavior()
+        /// Whether received messages are kept for ``MockServer/receivedMessages``. Turn it off for
+        /// long benchmark runs, where the record would only grow.
+        public var recordsMessages: Bool = true
 
         /// Creates the default configuration: guests admitted, default catalogue, port 0.
         public init() {}
@@ -78,6 +81,31 @@ extension MockServer {
 
         /// Creates the default behaviour: a fixed reply, one word per fragment, no faults.
         public init() {}
+
+        /// Replies with the text of the last user message.
+        ///
+        /// ```swift
+        /// configuration.behavior = .echo
+        /// ```
+        public static var echo: Behavior {
+            var behavior = Behavior()
+            behavior.responder = { $0.lastUserText }
+            return behavior
+        }
+
+        /// Streams exactly `fragments` fragments per prediction, `interval` apart (benchmark
+        /// mode when `interval` is zero).
+        ///
+        /// - Parameters:
+        ///   - fragments: the number of fragments of every prediction.
+        ///   - interval: the pause between two fragments.
+        /// - Returns: the behaviour.
+        public static func stream(fragments: Int, interval: Duration = .zero) -> Behavior {
+            var behavior = Behavior()
+            behavior.fragmentCount = fragments
+            behavior.fragmentInterval = interval
+            return behavior
+        }
     }
 
     /// What a prediction asked for, as seen by ``Behavior/responder``.
@@ -120,6 +148,9 @@ extension MockServer {
         case oversizedFrame(afterFragments: Int, bytes: Int)
         /// Reject every authentication attempt with this error text.
         case rejectAuthentication(String)
+        /// Drop each connection without a close frame when it has sent `n` envelope messages
+        /// after authenticating (the `n`-th message is not processed).
+        case disconnect(afterReceiving: Int)
     }
 
     /// A serialized server error (`rpcError.error` / `channelError.error`).

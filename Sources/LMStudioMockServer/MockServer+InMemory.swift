@@ -1,4 +1,4 @@
-import Synchronization
+import LMStudioTransport
 
 extension MockServer {
     /// A client-side handle on an in-memory connection to the mock: no sockets, no C, the same
@@ -65,7 +65,7 @@ final class InMemoryPeer: MockPeer {
 
     private let outbound: AsyncStream<String>.Continuation
     private let inbound: AsyncStream<String>.Continuation
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     init(outbound: AsyncStream<String>.Continuation, inbound: AsyncStream<String>.Continuation) {
         self.outbound = outbound

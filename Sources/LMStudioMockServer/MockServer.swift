@@ -1,4 +1,4 @@
-import Synchronization
+import LMStudioTransport
 
 /// A protocol-faithful mock of LM Studio's SDK websocket API, for testing applications that
 /// talk to LM Studio without running it.
@@ -44,8 +44,8 @@ public final class MockServer: Sendable {
 
     let state: MockServerState
     private let jobs: AsyncStream<Job>.Continuation
-    private let runner: Mutex<Task<Void, Never>?>
-    private let listener: Mutex<(any MockListener)?>
+    private let runner: LockedValue<Task<Void, Never>?>
+    private let listener: LockedValue<(any MockListener)?>
     private let boundPort: Int
 
     /// The TCP port the live listener is bound to (the real port when ``Configuration/port`` was
@@ -64,8 +64,8 @@ public final class MockServer: Sendable {
     {
         self.state = state
         self.jobs = jobs
-        self.runner = Mutex(runner)
-        self.listener = Mutex(listener)
+        self.runner = LockedValue(runner)
+        self.listener = LockedValue(listener)
         self.boundPort = listener?.port ?? 0
     }
 
@@ -163,7 +163,11 @@ public final class MockServer: Sendable {
         let core = MockConnection(namespace: namespace, peer: connection.peer, server: state)
         let inbound = connection.inbound
         let result = jobs.yield { await core.run(messages: inbound) }
-        if case .terminated = result { connection.peer.finish(.closed) }
+        if case .terminated = result {
+            // The server is shut down: nothing will serve this connection.
+            state.unregister(connectionID: core.id)
+            connection.peer.finish(.closed)
+        }
         return connection
     }
 
@@ -204,6 +208,20 @@ public final class MockServer: Sendable {
 
     /// The number of connections currently open.
     public var openConnectionCount: Int { state.shared.withLock { $0.liveConnections.count } }
+
+    /// Waits until exactly `count` connections are open, for example `0` after the app under
+    /// test closed its client. Returns early when the task is cancelled; wrap it in your own
+    /// timeout.
+    ///
+    /// ```swift
+    /// await client.close()
+    /// await server.waitForOpenConnections(0)
+    /// ```
+    ///
+    /// - Parameter count: the number of open connections to wait for.
+    public func waitForOpenConnections(_ count: Int) async {
+        await state.waitForConnectionCount(count)
+    }
 
     /// Closes every open connection gracefully (close frame).
     public func closeAllConnections() {

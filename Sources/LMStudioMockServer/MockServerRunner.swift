@@ -1,6 +1,6 @@
 import Dispatch
 internal import FoundationEssentials
-import Synchronization
+import LMStudioTransport
 
 #if canImport(Glibc)
 import Glibc
@@ -62,12 +62,14 @@ public enum MockServerRunner {
             write(usage + "\n", to: STDOUT_FILENO)
             return 0
         }
+        var configuration = options.configuration
+        configuration.recordsMessages = options.recordPath != nil
         // Ignore the default handlers first so the signals reach the dispatch sources.
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         let server: MockServer
         do {
-            server = try await MockServer.start(configuration: options.configuration, mode: .live)
+            server = try await MockServer.start(configuration: configuration, mode: .live)
         } catch {
             writeError("Error: cannot start the mock server: \(error)\n")
             return 1
@@ -186,7 +188,7 @@ private final class TerminationSignal: Sendable {
         var waiter: CheckedContinuation<Void, Never>?
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     func fire() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in

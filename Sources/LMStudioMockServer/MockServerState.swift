@@ -1,5 +1,5 @@
 import LMStudioProtocol
-import Synchronization
+import LMStudioTransport
 
 /// A client's registration in the first-come-first-served authenticator (§4.3).
 struct MockClientRecord: Sendable {
@@ -25,16 +25,26 @@ struct MockSharedState: Sendable {
     var nextConnectionID = 1
     var nextFileNumber = 1
     var liveConnections: [Int: any MockPeer] = [:]
+    var connectionWaiters: [(id: Int, count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    var nextWaiterID = 0
+
+    /// Removes and returns the waiters satisfied by the current connection count.
+    mutating func satisfiedWaiters() -> [CheckedContinuation<Void, Never>] {
+        let count = liveConnections.count
+        let ready = connectionWaiters.filter { $0.count == count }
+        connectionWaiters.removeAll { $0.count == count }
+        return ready.map(\.continuation)
+    }
 }
 
 /// The state shared by all connections of a server, thread-safe.
 final class MockServerState: Sendable {
     let configuration: MockServer.Configuration
-    let shared: Mutex<MockSharedState>
+    let shared: LockedValue<MockSharedState>
 
     init(configuration: MockServer.Configuration) {
         self.configuration = configuration
-        shared = Mutex(
+        shared = LockedValue(
             MockSharedState(catalogue: MockCatalogue(models: configuration.models), behavior: configuration.behavior)
         )
     }
@@ -46,19 +56,50 @@ final class MockServerState: Sendable {
     }
 
     func register(peer: any MockPeer) -> Int {
-        shared.withLock { state in
+        let (id, ready) = shared.withLock { state in
             let id = state.nextConnectionID
             state.nextConnectionID += 1
             state.liveConnections[id] = peer
-            return id
+            return (id, state.satisfiedWaiters())
         }
+        for waiter in ready { waiter.resume() }
+        return id
     }
 
     func unregister(connectionID: Int) {
-        _ = shared.withLock { $0.liveConnections.removeValue(forKey: connectionID) }
+        let ready = shared.withLock { state in
+            state.liveConnections.removeValue(forKey: connectionID)
+            return state.satisfiedWaiters()
+        }
+        for waiter in ready { waiter.resume() }
+    }
+
+    /// Returns once exactly `count` connections are open (or the task is cancelled).
+    func waitForConnectionCount(_ count: Int) async {
+        let id = shared.withLock { state in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = shared.withLock { state -> Bool in
+                    if state.liveConnections.count == count || Task.isCancelled { return true }
+                    state.connectionWaiters.append((id, count, continuation))
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = shared.withLock { state -> CheckedContinuation<Void, Never>? in
+                guard let index = state.connectionWaiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.connectionWaiters.remove(at: index).continuation
+            }
+            waiter?.resume()
+        }
     }
 
     func record(_ message: MockServer.RecordedMessage) {
+        guard configuration.recordsMessages else { return }
         shared.withLock { $0.record.append(message) }
     }
 
@@ -104,6 +145,9 @@ final class MockServerState: Sendable {
 }
 
 /// An API token split into its two halves (`sk-lm-<identifier>:<passkey>`).
+///
+/// Deliberately written again rather than taken from `ClientCredentials`: the mock's codec is
+/// the server's side, so a bug in the client's token handling cannot hide in a shared helper.
 struct MockAPIToken: Sendable {
     var identifier: String
     var passkey: String

@@ -256,6 +256,16 @@ def drive(args):
 
     run("unknown models map to LMStudioModelNotFoundError", model_not_found)
 
+    def preset_not_found():
+        try:
+            llm.respond("Hi", preset="no-such-preset")
+        except lms.LMStudioPresetNotFoundError as error:
+            expect("generic.presetNotFound" in str(error), str(error))
+            return
+        raise AssertionError("no LMStudioPresetNotFoundError")
+
+    run("an unknown preset maps to LMStudioPresetNotFoundError", preset_not_found)
+
     def image_upload():
         png = bytes.fromhex("89504e470d0a1a0a0000000d49484452")
         handle = client.files.prepare_image(png, name="pixel.png")

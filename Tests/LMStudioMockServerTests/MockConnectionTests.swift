@@ -45,15 +45,8 @@ struct MockConnectionTests {
         try await MockServer.withServer(mode: .inMemory) { server in
             let first = try await TestClient.authenticated(server, namespace: "llm", identifier: "guest:a", passkey: "k1")
             first.connection.close()
-            // The release happens when the server notices the close; retry until it has.
-            var accepted = false
-            for _ in 0..<50 where !accepted {
-                let again = try TestClient(server, namespace: "llm")
-                again.sendAuth(identifier: "guest:a", passkey: "k2")
-                accepted = try await again.nextJSON()["success"] == true
-                if !accepted { try await Task.sleep(for: .milliseconds(20)) }
-            }
-            #expect(accepted)
+            try await withTimeout { await server.waitForOpenConnections(0) }
+            _ = try await TestClient.authenticated(server, namespace: "llm", identifier: "guest:a", passkey: "k2")
         }
     }
 
@@ -168,6 +161,17 @@ struct MockConnectionTests {
         }
     }
 
+    @Test func unknownChannelPacketsWarnAndAreDropped() async throws {
+        try await MockServer.withServer(mode: .inMemory) { server in
+            let client = try await TestClient.authenticated(server, namespace: "system")
+            client.send(["type": "channelCreate", "endpoint": "alive", "channelId": 1])
+            client.send(["type": "channelSend", "channelId": 1, "message": ["type": "cancel"]])
+            let warning = try await client.nextJSON()
+            #expect(warning["kind"] == "channelMessageTypeError")
+            try await client.expectSilence()
+        }
+    }
+
     @Test func reusingAnOpenChannelIDWarns() async throws {
         try await MockServer.withServer(mode: .inMemory) { server in
             let client = try await TestClient.authenticated(server, namespace: "system")
@@ -183,9 +187,17 @@ struct MockConnectionTests {
             _ = client.openChannel("alive")
             #expect(server.openConnectionCount == 1)
             client.connection.close()
-            for _ in 0..<100 where server.openConnectionCount > 0 { try await Task.sleep(for: .milliseconds(10)) }
+            try await withTimeout { await server.waitForOpenConnections(0) }
             #expect(server.openConnectionCount == 0)
         }
+    }
+
+    @Test func connectingAfterShutdownGivesAClosedConnection() async throws {
+        let server = try await MockServer.start(mode: .inMemory)
+        await server.shutdown()
+        let connection = try server.connect(path: "/llm")
+        #expect(connection.closure == .closed)
+        #expect(server.openConnectionCount == 0)
     }
 
     @Test func unknownPathsAreRefused() async throws {

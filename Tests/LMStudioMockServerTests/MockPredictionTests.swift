@@ -39,6 +39,17 @@ struct MockPredictionTests {
         }
     }
 
+    @Test func repliesWithSpecialCharactersRoundTrip() async throws {
+        let reply = "Line \"one\"\n\tback\\slash \u{1} é 🎉 done"
+        var configuration = MockServer.Configuration()
+        configuration.behavior.defaultReply = reply
+        try await MockServer.withServer(configuration: configuration, mode: .inMemory) { server in
+            let client = try await TestClient.authenticated(server, namespace: "llm")
+            let id = client.openChannel("predict", predictParameter("Hi"))
+            #expect(content(of: try await client.collectChannel(id).packets) == reply)
+        }
+    }
+
     @Test func maxTokensLimitsFragments() async throws {
         try await MockServer.withServer(mode: .inMemory) { server in
             let client = try await TestClient.authenticated(server, namespace: "llm")

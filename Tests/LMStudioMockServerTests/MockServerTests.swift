@@ -141,3 +141,51 @@ struct MockServerTests {
         }
     }
 }
+
+@Suite("Record switch")
+struct MockRecordSwitchTests {
+    @Test func recordingCanBeTurnedOff() async throws {
+        var configuration = MockServer.Configuration()
+        configuration.recordsMessages = false
+        try await MockServer.withServer(configuration: configuration, mode: .inMemory) { server in
+            let client = try await TestClient.authenticated(server, namespace: "system")
+            _ = try await client.result("version")
+            #expect(server.receivedMessages.isEmpty)
+        }
+    }
+}
+
+@Suite("Behaviour presets and connection-level faults")
+struct MockBehaviorPresetTests {
+    @Test func echoRepliesWithThePrompt() async throws {
+        var configuration = MockServer.Configuration()
+        configuration.behavior = .echo
+        try await MockServer.withServer(configuration: configuration, mode: .inMemory) { server in
+            let client = try await TestClient.authenticated(server, namespace: "llm")
+            let id = client.openChannel("predict", predictParameter("say this back"))
+            #expect(content(of: try await client.collectChannel(id).packets) == "say this back")
+        }
+    }
+
+    @Test func streamPresetSetsTheFragmentCount() async throws {
+        var configuration = MockServer.Configuration()
+        configuration.behavior = .stream(fragments: 42)
+        try await MockServer.withServer(configuration: configuration, mode: .inMemory) { server in
+            let client = try await TestClient.authenticated(server, namespace: "llm")
+            let id = client.openChannel("predict", predictParameter("Hi"))
+            #expect(try await client.collectChannel(id).packets.filter { $0["type"] == "fragment" }.count == 42)
+        }
+    }
+
+    @Test func dropConnectionAfterReceivingMessages() async throws {
+        var configuration = MockServer.Configuration()
+        configuration.behavior.faults = [.disconnect(afterReceiving: 2)]
+        try await MockServer.withServer(configuration: configuration, mode: .inMemory) { server in
+            let client = try await TestClient.authenticated(server, namespace: "system")
+            _ = try await client.result("version")
+            client.send(["type": "rpcCall", "endpoint": "version", "callId": 9])
+            #expect(try await client.next() == nil)
+            #expect(client.connection.closure == .aborted)
+        }
+    }
+}

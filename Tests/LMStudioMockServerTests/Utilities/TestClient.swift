@@ -1,4 +1,5 @@
 import LMStudioProtocol
+import LMStudioTransport
 import Synchronization
 import Testing
 
@@ -24,7 +25,7 @@ final class Inbox: Sendable {
     }
 
     private final class Box: Sendable {
-        let state = Mutex(State())
+        let state = LockedValue(State())
 
         func deliver(_ event: Event) {
             let waiter = state.withLock { state -> CheckedContinuation<Event?, Never>? in
