@@ -144,6 +144,8 @@ import Testing
             == #"{"authVersion":1,"clientIdentifier":"guest:2f9c6a0e-8f2e-4d7b-9a55-0c1d2e3f4a5b","clientPasskey":"7d3f0c52-1e8b-4c1e-a0a1-9b8c7d6e5f40"}"#)
         let decoded = try bytes.withUnsafeBytes { raw throws(EnvelopeError) in try AuthPacket.decode(raw) }
         #expect(decoded == packet)
+        #expect(try AuthPacket.decode(bytes) == packet)
+        #expect(throws: EnvelopeError.self) { try AuthPacket.decode(Array("{".utf8)) }
         #expect(try AuthPacket.decode(["authVersion": 1, "clientIdentifier": "a", "clientPasskey": "b", "extra": true]) == AuthPacket(clientIdentifier: "a", clientPasskey: "b"))
     }
 
@@ -157,7 +159,7 @@ import Testing
         #expect(throws: EnvelopeError.self) {
             try AuthPacket.decode(["authVersion": 1, "clientIdentifier": .string(String(repeating: "x", count: 257)), "clientPasskey": "b"])
         }
-        #expect(throws: EnvelopeError.notAnObject) { try AuthPacket.decode([1]) }
+        #expect(throws: EnvelopeError.notAnObject) { try AuthPacket.decode(JSONValue.array([1])) }
     }
 
     @Test func resultRoundTrips() throws {
@@ -168,6 +170,7 @@ import Testing
         for result in [AuthResult.success, failure] {
             let bytes = result.serialized()
             #expect(try bytes.withUnsafeBytes { raw throws(EnvelopeError) in try AuthResult.decode(raw) } == result)
+            #expect(try AuthResult.decode(bytes) == result)
         }
     }
 

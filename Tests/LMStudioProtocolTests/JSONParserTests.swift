@@ -134,3 +134,26 @@ import Testing
         #expect(!(secret?.description.contains("secret") ?? true))
     }
 }
+
+@Suite struct JSONValueAccessorTests {
+    @Test func accessors() {
+        let value: JSONValue = ["s": "x", "i": 3, "d": 2.0, "f": 2.5, "b": true, "a": [1], "o": ["k": nil], "n": nil]
+        #expect(value["s"]?.stringValue == "x")
+        #expect(value["i"]?.intValue == 3)
+        #expect(value["d"]?.intValue == 2)
+        #expect(value["f"]?.intValue == nil)
+        #expect(value["f"]?.doubleValue == 2.5)
+        #expect(value["i"]?.doubleValue == 3.0)
+        #expect(value["i"]?.int64Value == 3)
+        #expect(JSONValue.double(9.3e18).int64Value == nil)
+        #expect(JSONValue.double(-9.223372036854775808e18).int64Value == .min)
+        #expect(JSONValue.double(.nan).intValue == nil)
+        #expect(JSONValue.double(.infinity).int64Value == nil)
+        #expect(value["b"]?.boolValue == true)
+        #expect(value["a"]?.arrayValue == [1])
+        #expect(value["o"]?.objectValue == ["k": .null])
+        #expect(value["n"]?.isNull == true)
+        #expect(value["missing"] == nil)
+        #expect(JSONValue.int(1)["x"] == nil)
+    }
+}
