@@ -1,0 +1,75 @@
+import Foundation
+import LMStudioTransport
+import Testing
+
+/// A self-signed certificate for `localhost`, generated with the openssl CLI for each test.
+struct TestCertificate {
+    let directory: URL
+    var certificate: String { directory.appendingPathComponent("cert.pem").path }
+    var key: String { directory.appendingPathComponent("key.pem").path }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("lmstudio-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        openssl.arguments = [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-keyout", directory.appendingPathComponent("key.pem").path,
+            "-out", directory.appendingPathComponent("cert.pem").path,
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ]
+        openssl.standardOutput = FileHandle.nullDevice
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        guard openssl.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: directory) }
+}
+
+@Suite("TLS")
+struct TLSTests {
+    @Test("a self-signed server is rejected by default and accepted with its CA file")
+    func verification() async throws {
+        let certificate = try TestCertificate()
+        defer { certificate.remove() }
+        var serverConfiguration = WebSocketServer.Configuration()
+        serverConfiguration.tlsCertificateFile = certificate.certificate
+        serverConfiguration.tlsPrivateKeyFile = certificate.key
+        let server = try await TestServer(configuration: serverConfiguration)
+        let url = "wss://localhost:\(server.port)/echo"
+
+        let strict = try await WebSocketClient.start()
+        let error = await #expect(throws: TransportError.self) { _ = try await strict.connect(to: url) }
+        guard case .tlsFailure = error else {
+            Issue.record("expected a TLS failure, got \(String(describing: error))")
+            return
+        }
+        await #expect(throws: TransportError.self) {
+            _ = try await strict.httpGet("https://localhost:\(server.port)/lmstudio-greeting")
+        }
+        await strict.shutdown()
+
+        var trusting = WebSocketClient.Configuration()
+        trusting.tls = .init(caFile: certificate.certificate)
+        let client = try await WebSocketClient.start(configuration: trusting)
+        let connection = try await client.connect(to: url)
+        try connection.send(text: "over tls")
+        var iterator = connection.messages.makeAsyncIterator()
+        #expect(try await iterator.next() == Array("over tls".utf8))
+        let greeting = try await client.httpGet("https://localhost:\(server.port)/lmstudio-greeting")
+        #expect(greeting.status == 200)
+        #expect(String(decoding: greeting.body, as: UTF8.self) == #"{"lmstudio":true}"#)
+        await client.shutdown()
+
+        var insecure = WebSocketClient.Configuration()
+        insecure.tls = .init(allowSelfSigned: true, skipHostnameVerification: true)
+        let testsOnly = try await WebSocketClient.start(configuration: insecure)
+        let accepted = try await testsOnly.connect(to: "wss://127.0.0.1:\(server.port)/echo")
+        #expect(accepted.isOpen)
+        await testsOnly.shutdown()
+        await server.shutdown()
+    }
+}
