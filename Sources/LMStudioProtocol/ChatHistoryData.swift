@@ -1,7 +1,9 @@
 /// The role of a chat message on the wire (PROTOCOL.md §10.1).
 ///
 /// Open, so roles added by newer servers still decode.
-public struct ChatRole: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral, CustomStringConvertible {
+public struct ChatRole: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral,
+    CustomStringConvertible
+{
     /// The wire name.
     public var rawValue: String
 
@@ -161,7 +163,8 @@ public enum ChatMessagePartData: Sendable, Hashable, Codable {
         switch jsonValue["type"]?.stringValue {
         case "text":
             guard let text = jsonValue["text"]?.stringValue else {
-                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "A text part needs a string 'text'."))
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: [], debugDescription: "A text part needs a string 'text'."))
             }
             self = .text(text)
         case "file":

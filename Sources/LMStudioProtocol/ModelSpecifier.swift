@@ -165,7 +165,8 @@ public enum ModelSpecifier: Sendable, Hashable, Codable {
     public var jsonValue: JSONValue {
         switch self {
         case .query(let query): return ["type": "query", "query": query.jsonValue]
-        case .instanceReference(let reference): return ["type": "instanceReference", "instanceReference": .string(reference)]
+        case .instanceReference(let reference):
+            return ["type": "instanceReference", "instanceReference": .string(reference)]
         }
     }
 
@@ -183,9 +184,11 @@ public enum ModelSpecifier: Sendable, Hashable, Codable {
             }
             self = .query(try ModelQuery(jsonValue: query))
         case "instanceReference":
-            self = .instanceReference(try EnvelopeFields.string(members["instanceReference"], "instanceReference", "model specifier"))
+            self = .instanceReference(
+                try EnvelopeFields.string(members["instanceReference"], "instanceReference", "model specifier"))
         default:
-            throw .invalidMember(messageType: "model specifier", member: "type", expected: "\"query\" or \"instanceReference\"")
+            throw .invalidMember(
+                messageType: "model specifier", member: "type", expected: "\"query\" or \"instanceReference\"")
         }
     }
 
@@ -198,7 +201,8 @@ public enum ModelSpecifier: Sendable, Hashable, Codable {
         do {
             self = try ModelSpecifier(jsonValue: value)
         } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description, underlyingError: error))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: error.description, underlyingError: error))
         }
     }
 

@@ -43,7 +43,9 @@ import Testing
         #expect(try JSONValue(parsing: "0.1") == .double(0.1))
         #expect(try JSONValue(parsing: "5e-324") == .double(.leastNonzeroMagnitude))
         #expect(try JSONValue(parsing: "1.7976931348623157e308") == .double(.greatestFiniteMagnitude))
-        #expect(try JSONValue(parsing: "1e400") == .double(.infinity), "out of range rounds to infinity (serialized as null)")
+        #expect(
+            try JSONValue(parsing: "1e400") == .double(.infinity),
+            "out of range rounds to infinity (serialized as null)")
         #expect(try JSONValue(parsing: "1e-400") == .double(0))
         #expect(try JSONValue(parsing: "-12345678901234567890") == .double(-1.2345678901234567e19))
     }

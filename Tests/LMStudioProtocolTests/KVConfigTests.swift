@@ -4,7 +4,9 @@ import Testing
 @Suite struct KVConfigTests {
     @Test func emptyAPIOverrideStackMatchesTheSDKs() throws {
         let stack = KVConfigStack.apiOverride()
-        #expect(stack.jsonValue.serialized(sortedKeys: true) == #"{"layers":[{"config":{"fields":[]},"layerName":"apiOverride"}]}"#)
+        #expect(
+            stack.jsonValue.serialized(sortedKeys: true)
+                == #"{"layers":[{"config":{"fields":[]},"layerName":"apiOverride"}]}"#)
         #expect(try JSONValueEncoder().encode(stack) == stack.jsonValue)
         #expect(KVConfigStack.empty.jsonValue.serialized() == #"{"layers":[]}"#)
     }
@@ -27,10 +29,13 @@ import Testing
     @Test func roundTripsThroughJSON() throws {
         let config = KVConfig(fields: [
             KVConfigField(key: "llm.load.contextLength", value: 8192),
-            KVConfigField(key: "load.gpuSplitConfig", value: ["disabledGpus": [1, 2], "strategy": "evenly", "priority": [], "customRatio": []]),
+            KVConfigField(
+                key: "load.gpuSplitConfig",
+                value: ["disabledGpus": [1, 2], "strategy": "evenly", "priority": [], "customRatio": []]),
             KVConfigField(key: "no.value", value: nil),
         ])
-        let stack = KVConfigStack.apiOverride(config).appending(.completeModeFormatting, KVConfig().setting("k", to: "v"))
+        let stack = KVConfigStack.apiOverride(config).appending(
+            .completeModeFormatting, KVConfig().setting("k", to: "v"))
         let text = stack.jsonValue.serialized()
         let parsed = try JSONValue(parsing: text)
         #expect(try KVConfigStack(jsonValue: parsed) == stack)
@@ -42,7 +47,12 @@ import Testing
 
     @Test func decodingIsLenient() throws {
         let value: JSONValue = [
-            "layers": [["layerName": "someFutureLayer", "config": ["fields": [["key": "a", "value": 1, "extra": true]]], "x": 1]],
+            "layers": [
+                [
+                    "layerName": "someFutureLayer", "config": ["fields": [["key": "a", "value": 1, "extra": true]]],
+                    "x": 1,
+                ]
+            ],
             "unknown": "ignored",
         ]
         let stack = try KVConfigStack(jsonValue: value)

@@ -3,8 +3,9 @@ import Testing
 
 @Suite struct ModelSpecifierTests {
     @Test func identifierQueryMatchesThePythonSDK() {
-        #expect(ModelSpecifier.identifier("qwen2.5-7b-instruct").jsonValue.serialized(sortedKeys: true)
-            == #"{"query":{"identifier":"qwen2.5-7b-instruct"},"type":"query"}"#)
+        #expect(
+            ModelSpecifier.identifier("qwen2.5-7b-instruct").jsonValue.serialized(sortedKeys: true)
+                == #"{"query":{"identifier":"qwen2.5-7b-instruct"},"type":"query"}"#)
     }
 
     @Test func instanceReference() throws {
@@ -15,10 +16,13 @@ import Testing
 
     @Test func fullQueryRoundTrips() throws {
         for device in [nil, ModelQuery.Device.local, .identifier("gpu-box")] {
-            let query = ModelQuery(domain: .llm, identifier: "id", path: "lmstudio-community/qwen", vision: true, device: device)
+            let query = ModelQuery(
+                domain: .llm, identifier: "id", path: "lmstudio-community/qwen", vision: true, device: device)
             let specifier = ModelSpecifier.query(query)
             #expect(try ModelSpecifier(jsonValue: specifier.jsonValue) == specifier)
-            #expect(try JSONValueDecoder().decode(ModelSpecifier.self, from: JSONValueEncoder().encode(specifier)) == specifier)
+            #expect(
+                try JSONValueDecoder().decode(ModelSpecifier.self, from: JSONValueEncoder().encode(specifier))
+                    == specifier)
         }
         #expect(ModelQuery(device: .local).jsonValue == ["deviceIdentifier": nil])
         #expect(ModelQuery().jsonValue == [:])

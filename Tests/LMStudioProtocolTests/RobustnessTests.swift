@@ -27,7 +27,8 @@ private struct SplitMix64: RandomNumberGenerator {
     /// accepts must survive a serialize/parse round trip.
     @Test func mutatedFramesNeverCrash() throws {
         var random = SplitMix64(state: 0x5EED)
-        let interesting = Array(#"{}[]",:\\u0"0123456789-+.eEtrufalsn "#.utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xC3, 0xED, 0xF0, 0xFF]
+        let interesting =
+            Array(#"{}[]",:\\u0"0123456789-+.eEtrufalsn "#.utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xC3, 0xED, 0xF0, 0xFF]
         var accepted = 0
         for seed in Self.seeds {
             let original = Array(seed.utf8)

@@ -19,10 +19,17 @@ import Testing
         let history = try ChatHistoryData(jsonValue: JSONValue(parsing: Self.example))
         #expect(history.messages.count == 5)
         #expect(history.messages[0] == .text(.system, "You describe images."))
-        #expect(history.messages[1].content[1] == .file(FilePartData(name: "cat.png", identifier: "file-1", sizeBytes: 48213, fileType: "image")))
-        #expect(history.messages[2].content[1] == .toolCallRequest(ToolCallRequestData(name: "lookup", id: "call-1", arguments: ["q": "cat"])))
+        #expect(
+            history.messages[1].content[1]
+                == .file(FilePartData(name: "cat.png", identifier: "file-1", sizeBytes: 48213, fileType: "image")))
+        #expect(
+            history.messages[2].content[1]
+                == .toolCallRequest(ToolCallRequestData(name: "lookup", id: "call-1", arguments: ["q": "cat"])))
         #expect(history.messages[3].role == .tool)
-        #expect(history.messages[3].content == [.toolCallResult(ToolCallResultData(content: #"{"ok":true}"#, toolCallId: "call-1"))])
+        #expect(
+            history.messages[3].content == [
+                .toolCallResult(ToolCallResultData(content: #"{"ok":true}"#, toolCallId: "call-1"))
+            ])
         #expect(history.messages[4].content == [.unknown(["type": "hologram", "data": [1]])])
     }
 
@@ -35,16 +42,18 @@ import Testing
     }
 
     @Test func textMessagesUsePartArrays() throws {
-        #expect(ChatMessageData.text(.user, "Hi").jsonValue.serialized(sortedKeys: true)
-            == #"{"content":[{"text":"Hi","type":"text"}],"role":"user"}"#)
+        #expect(
+            ChatMessageData.text(.user, "Hi").jsonValue.serialized(sortedKeys: true)
+                == #"{"content":[{"text":"Hi","type":"text"}],"role":"user"}"#)
     }
 
     @Test func rejectsBrokenKnownParts() throws {
         #expect(throws: DecodingError.self) { try ChatMessagePartData(jsonValue: ["type": "text"]) }
         #expect(throws: DecodingError.self) { try ChatMessagePartData(jsonValue: ["type": "file", "name": "x"]) }
         #expect(throws: DecodingError.self) { try ChatMessagePartData(jsonValue: ["type": "toolCallRequest"]) }
-        #expect(try ChatMessagePartData(jsonValue: ["type": "toolCallRequest", "toolCallRequest": ["name": "f"]])
-            == .toolCallRequest(ToolCallRequestData(name: "f")))
+        #expect(
+            try ChatMessagePartData(jsonValue: ["type": "toolCallRequest", "toolCallRequest": ["name": "f"]])
+                == .toolCallRequest(ToolCallRequestData(name: "f")))
     }
 }
 
@@ -52,14 +61,26 @@ import Testing
     @Test func fragmentDefaultsMissingMembers() throws {
         let minimal = try JSONValueDecoder().decode(PredictionFragmentData.self, from: ["content": "Hi"])
         #expect(minimal == PredictionFragmentData(content: "Hi"))
-        let full: JSONValue = ["content": " the", "tokensCount": 1, "containsDrafted": true, "reasoningType": "reasoning", "isStructural": true, "future": 1]
+        let full: JSONValue = [
+            "content": " the", "tokensCount": 1, "containsDrafted": true, "reasoningType": "reasoning",
+            "isStructural": true, "future": 1,
+        ]
         let fragment = try JSONValueDecoder().decode(PredictionFragmentData.self, from: full)
-        #expect(fragment == PredictionFragmentData(content: " the", tokensCount: 1, containsDrafted: true, reasoningType: "reasoning", isStructural: true))
-        #expect(throws: DecodingError.self) { try JSONValueDecoder().decode(PredictionFragmentData.self, from: ["tokensCount": 1]) }
+        #expect(
+            fragment
+                == PredictionFragmentData(
+                    content: " the", tokensCount: 1, containsDrafted: true, reasoningType: "reasoning",
+                    isStructural: true))
+        #expect(throws: DecodingError.self) {
+            try JSONValueDecoder().decode(PredictionFragmentData.self, from: ["tokensCount": 1])
+        }
     }
 
     @Test func statsDecodeLeniently() throws {
-        let value: JSONValue = ["stopReason": "somethingNew", "tokensPerSecond": 41.5, "predictedTokensCount": 12, "numGpuLayers": 28, "extra": [:]]
+        let value: JSONValue = [
+            "stopReason": "somethingNew", "tokensPerSecond": 41.5, "predictedTokensCount": 12, "numGpuLayers": 28,
+            "extra": [:],
+        ]
         let stats = try JSONValueDecoder().decode(PredictionStatsData.self, from: value)
         #expect(stats.stopReason == "somethingNew")
         #expect(stats.tokensPerSecond == 41.5)
@@ -95,7 +116,8 @@ import Testing
         #expect(instance.contextLength == 4096)
         #expect(instance.ttlMs == nil)
         #expect(instance.quantization == .init(name: "Q4_K_M", bits: 4))
-        #expect(try JSONValueDecoder().decode(ModelInfoData.self, from: JSONValueEncoder().encode(instance)) == instance)
+        #expect(
+            try JSONValueDecoder().decode(ModelInfoData.self, from: JSONValueEncoder().encode(instance)) == instance)
         #expect(throws: DecodingError.self) { try JSONValueDecoder().decode(ModelInfoData.self, from: ["type": "llm"]) }
     }
 }
