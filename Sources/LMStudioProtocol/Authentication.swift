@@ -66,6 +66,18 @@ public struct AuthPacket: Sendable, Hashable, CustomStringConvertible {
         try decode(try parseRawEnvelope(bytes))
     }
 
+    /// Decodes a packet from one text frame, as the server does.
+    ///
+    /// - Parameter bytes: The frame's UTF-8 JSON text.
+    /// - Returns: The packet.
+    /// - Throws: ``EnvelopeError`` as for ``decode(_:)-(UnsafeRawBufferPointer)``.
+    public static func decode(_ bytes: [UInt8]) throws(EnvelopeError) -> AuthPacket {
+        let result: Result<AuthPacket, EnvelopeError> = bytes.withUnsafeBytes { raw in
+            do throws(EnvelopeError) { return .success(try decode(raw)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
     /// Decodes a packet from an already parsed JSON value, as the server does.
     ///
     /// Unknown members are ignored (the reference server strips them).
@@ -157,6 +169,18 @@ public enum AuthResult: Sendable, Hashable {
     ///   Boolean `success` member.
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(EnvelopeError) -> AuthResult {
         try decode(try parseRawEnvelope(bytes))
+    }
+
+    /// Decodes a result from one text frame.
+    ///
+    /// - Parameter bytes: The frame's UTF-8 JSON text.
+    /// - Returns: The result.
+    /// - Throws: ``EnvelopeError`` as for ``decode(_:)-(UnsafeRawBufferPointer)``.
+    public static func decode(_ bytes: [UInt8]) throws(EnvelopeError) -> AuthResult {
+        let result: Result<AuthResult, EnvelopeError> = bytes.withUnsafeBytes { raw in
+            do throws(EnvelopeError) { return .success(try decode(raw)) } catch { return .failure(error) }
+        }
+        return try result.get()
     }
 
     /// Decodes a result from an already parsed JSON value.

@@ -117,7 +117,9 @@ public struct ClientCredentials: Sendable, Hashable {
     ///   - source: Where the token came from, for the error.
     /// - Returns: Credentials of kind ``Kind/apiToken``.
     /// - Throws: ``CredentialsError/invalidToken(source:)`` when the token is malformed.
-    static func fromToken(_ token: String, source: CredentialsError.TokenSource) throws(CredentialsError) -> ClientCredentials {
+    static func fromToken(_ token: String, source: CredentialsError.TokenSource) throws(CredentialsError)
+        -> ClientCredentials
+    {
         // sk-lm-XXXXXXXX:YYYYYYYYYYYYYYYYYYYY — 6 + 8 + 1 + 20 bytes, all ASCII.
         let utf8 = Array(token.utf8)
         guard utf8.count == 35, utf8.starts(with: "sk-lm-".utf8), utf8[14] == UInt8(ascii: ":") else {
@@ -146,7 +148,8 @@ public struct ClientCredentials: Sendable, Hashable {
 
 private func isASCIIAlphanumeric(_ byte: UInt8) -> Bool {
     switch byte {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"):
+    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+        UInt8(ascii: "A")...UInt8(ascii: "Z"):
         return true
     default:
         return false

@@ -85,13 +85,17 @@ struct EnvelopeFields {
 
     static func id(_ value: JSONValue?, _ member: String, _ type: String) throws(EnvelopeError) -> Int {
         guard let value else { throw .missingMember(messageType: type, member: member, expected: "integer") }
-        guard let int = value.intValue else { throw .invalidMember(messageType: type, member: member, expected: "an integer") }
+        guard let int = value.intValue else {
+            throw .invalidMember(messageType: type, member: member, expected: "an integer")
+        }
         return int
     }
 
     static func optionalId(_ value: JSONValue?, _ member: String, _ type: String) throws(EnvelopeError) -> Int? {
         guard let value else { return nil }
-        guard let int = value.intValue else { throw .invalidMember(messageType: type, member: member, expected: "an integer") }
+        guard let int = value.intValue else {
+            throw .invalidMember(messageType: type, member: member, expected: "an integer")
+        }
         return int
     }
 

@@ -368,7 +368,8 @@ struct JSONByteParser {
         }
         // Slow path: copy the plain prefix, then decode escapes into the scratch buffer.
         scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: UnsafeBufferPointer(start: base.unsafelyUnwrapped + scan.start, count: scan.end - scan.start))
+        scratch.append(
+            contentsOf: UnsafeBufferPointer(start: base.unsafelyUnwrapped + scan.start, count: scan.end - scan.start))
         var isASCII = scan.isASCII
         while position < count {
             let c = byte(at: position)
@@ -511,7 +512,8 @@ struct JSONByteParser {
         if position < count && (byte(at: position) == UInt8(ascii: "e") || byte(at: position) == UInt8(ascii: "E")) {
             isInteger = false
             position += 1
-            if position < count && (byte(at: position) == UInt8(ascii: "+") || byte(at: position) == UInt8(ascii: "-")) {
+            if position < count && (byte(at: position) == UInt8(ascii: "+") || byte(at: position) == UInt8(ascii: "-"))
+            {
                 position += 1
             }
             guard position < count, isDigit(byte(at: position)) else { throw fail(.invalidNumber, at: start) }

@@ -146,12 +146,19 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
     ExpressibleByDictionaryLiteral
 {
+    /// Creates ``null`` from `nil`.
     public init(nilLiteral: ()) { self = .null }
+    /// Creates ``bool(_:)`` from `true` or `false`.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// Creates ``int(_:)`` from an integer literal.
     public init(integerLiteral value: Int64) { self = .int(value) }
+    /// Creates ``double(_:)`` from a floating-point literal.
     public init(floatLiteral value: Double) { self = .double(value) }
+    /// Creates ``string(_:)`` from a string literal.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// Creates ``array(_:)`` from an array literal.
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// Creates ``object(_:)`` from a dictionary literal; a repeated key keeps its last value.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }

@@ -53,7 +53,8 @@ final class JSONValueDecoderImpl: Decoder {
         guard case .object(let members) = value else {
             throw JSONDecoding.mismatch([String: JSONValue].self, value, codingPath)
         }
-        return KeyedDecodingContainer(JSONKeyedDecodingContainer<Key>(decoder: self, members: members, codingPath: codingPath))
+        return KeyedDecodingContainer(
+            JSONKeyedDecodingContainer<Key>(decoder: self, members: members, codingPath: codingPath))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -67,7 +68,8 @@ final class JSONValueDecoderImpl: Decoder {
         JSONSingleValueDecodingContainer(decoder: self, value: value, codingPath: codingPath)
     }
 
-    func decodeNested<T: Decodable>(_ type: T.Type, from value: JSONValue, codingPath path: [any CodingKey]) throws -> T {
+    func decodeNested<T: Decodable>(_ type: T.Type, from value: JSONValue, codingPath path: [any CodingKey]) throws -> T
+    {
         if T.self == JSONValue.self { return value as! T }
         if T.self == String.self { return try JSONDecoding.string(value, path) as! T }
         if T.self == Int.self { return try JSONDecoding.integer(Int.self, value, path) as! T }
@@ -177,19 +179,43 @@ struct JSONKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
 
     func decodeNil(forKey key: Key) throws -> Bool { try member(key) == .null }
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try JSONDecoding.bool(member(key), path(key)) }
-    func decode(_ type: String.Type, forKey key: Key) throws -> String { try JSONDecoding.string(member(key), path(key)) }
-    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try JSONDecoding.double(member(key), path(key)) }
+    func decode(_ type: String.Type, forKey key: Key) throws -> String {
+        try JSONDecoding.string(member(key), path(key))
+    }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double {
+        try JSONDecoding.double(member(key), path(key))
+    }
     func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try JSONDecoding.float(member(key), path(key)) }
-    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try JSONDecoding.integer(type, member(key), path(key)) }
-    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try JSONDecoding.integer(type, member(key), path(key)) }
-    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try JSONDecoding.integer(type, member(key), path(key)) }
-    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try JSONDecoding.integer(type, member(key), path(key)) }
-    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try JSONDecoding.integer(type, member(key), path(key)) }
-    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try JSONDecoding.integer(type, member(key), path(key)) }
-    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try JSONDecoding.integer(type, member(key), path(key)) }
-    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try JSONDecoding.integer(type, member(key), path(key)) }
-    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try JSONDecoding.integer(type, member(key), path(key)) }
-    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try JSONDecoding.integer(type, member(key), path(key)) }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int {
+        try JSONDecoding.integer(type, member(key), path(key))
+    }
+    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 {
+        try JSONDecoding.integer(type, member(key), path(key))
+    }
+    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 {
+        try JSONDecoding.integer(type, member(key), path(key))
+    }
+    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 {
+        try JSONDecoding.integer(type, member(key), path(key))
+    }
+    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 {
+        try JSONDecoding.integer(type, member(key), path(key))
+    }
+    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt {
+        try JSONDecoding.integer(type, member(key), path(key))
+    }
+    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 {
+        try JSONDecoding.integer(type, member(key), path(key))
+    }
+    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 {
+        try JSONDecoding.integer(type, member(key), path(key))
+    }
+    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 {
+        try JSONDecoding.integer(type, member(key), path(key))
+    }
+    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 {
+        try JSONDecoding.integer(type, member(key), path(key))
+    }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         try decoder.decodeNested(type, from: member(key), codingPath: path(key))
@@ -229,7 +255,8 @@ struct JSONKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
-        JSONValueDecoderImpl(value: members[key.stringValue] ?? .null, codingPath: path(key), userInfo: decoder.userInfoStorage)
+        JSONValueDecoderImpl(
+            value: members[key.stringValue] ?? .null, codingPath: path(key), userInfo: decoder.userInfoStorage)
     }
 }
 
@@ -281,21 +308,37 @@ struct JSONUnkeyedDecodingContainer: UnkeyedDecodingContainer {
     mutating func decode(_ type: Float.Type) throws -> Float { try take(type, JSONDecoding.float) }
     mutating func decode(_ type: Int.Type) throws -> Int { try take(type) { try JSONDecoding.integer(type, $0, $1) } }
     mutating func decode(_ type: Int8.Type) throws -> Int8 { try take(type) { try JSONDecoding.integer(type, $0, $1) } }
-    mutating func decode(_ type: Int16.Type) throws -> Int16 { try take(type) { try JSONDecoding.integer(type, $0, $1) } }
-    mutating func decode(_ type: Int32.Type) throws -> Int32 { try take(type) { try JSONDecoding.integer(type, $0, $1) } }
-    mutating func decode(_ type: Int64.Type) throws -> Int64 { try take(type) { try JSONDecoding.integer(type, $0, $1) } }
+    mutating func decode(_ type: Int16.Type) throws -> Int16 {
+        try take(type) { try JSONDecoding.integer(type, $0, $1) }
+    }
+    mutating func decode(_ type: Int32.Type) throws -> Int32 {
+        try take(type) { try JSONDecoding.integer(type, $0, $1) }
+    }
+    mutating func decode(_ type: Int64.Type) throws -> Int64 {
+        try take(type) { try JSONDecoding.integer(type, $0, $1) }
+    }
     mutating func decode(_ type: UInt.Type) throws -> UInt { try take(type) { try JSONDecoding.integer(type, $0, $1) } }
-    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { try take(type) { try JSONDecoding.integer(type, $0, $1) } }
-    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try take(type) { try JSONDecoding.integer(type, $0, $1) } }
-    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try take(type) { try JSONDecoding.integer(type, $0, $1) } }
-    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try take(type) { try JSONDecoding.integer(type, $0, $1) } }
+    mutating func decode(_ type: UInt8.Type) throws -> UInt8 {
+        try take(type) { try JSONDecoding.integer(type, $0, $1) }
+    }
+    mutating func decode(_ type: UInt16.Type) throws -> UInt16 {
+        try take(type) { try JSONDecoding.integer(type, $0, $1) }
+    }
+    mutating func decode(_ type: UInt32.Type) throws -> UInt32 {
+        try take(type) { try JSONDecoding.integer(type, $0, $1) }
+    }
+    mutating func decode(_ type: UInt64.Type) throws -> UInt64 {
+        try take(type) { try JSONDecoding.integer(type, $0, $1) }
+    }
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
         let decoder = self.decoder
         return try take(type) { try decoder.decodeNested(type, from: $0, codingPath: $1) }
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<
+        NestedKey
+    > {
         let decoder = self.decoder
         return try take(KeyedDecodingContainer<NestedKey>.self) { value, path in
             guard case .object(let members) = value else {

@@ -120,7 +120,10 @@ final class JSONValueEncoderImpl: Encoder {
 
     var userInfo: [CodingUserInfoKey: Any] { userInfoStorage }
 
-    init(codingPath: [any CodingKey], userInfo: [CodingUserInfoKey: any Sendable], storage: JSONEncodingNode = JSONEncodingNode()) {
+    init(
+        codingPath: [any CodingKey], userInfo: [CodingUserInfoKey: any Sendable],
+        storage: JSONEncodingNode = JSONEncodingNode()
+    ) {
         self.codingPath = codingPath
         self.userInfoStorage = userInfo
         self.storage = storage
@@ -128,7 +131,8 @@ final class JSONValueEncoderImpl: Encoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         storage.makeObject()
-        return KeyedEncodingContainer(JSONKeyedEncodingContainer<Key>(encoder: self, node: storage, codingPath: codingPath))
+        return KeyedEncodingContainer(
+            JSONKeyedEncodingContainer<Key>(encoder: self, node: storage, codingPath: codingPath))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
@@ -263,7 +267,9 @@ struct JSONUnkeyedEncodingContainer: UnkeyedEncodingContainer {
         node.array.append(try encoder.encodeNested(value, codingPath: codingPath + [key]))
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<
+        NestedKey
+    > {
         let key = nextKey
         let child = JSONEncodingNode()
         child.makeObject()

@@ -172,7 +172,7 @@ public struct SerializedError: Sendable, Hashable, Codable, CustomStringConverti
     /// data, likewise), "Reported cause:" and "Suggested potential remedy:".
     ///
     /// ```
-    /// RPC error: 
+    /// RPC error:
     ///
     ///   Model not loaded
     ///

@@ -175,7 +175,8 @@ public enum ServerAddressError: Error, Sendable, Hashable, CustomStringConvertib
             problem = "the scheme \"\(scheme)\" is not supported (use ws://, wss://, http:// or https://)"
         case .missingHost: problem = "the host is missing"
         case .invalidHost:
-            problem = "the host contains characters that are not allowed (put IPv6 addresses in brackets, like [::1]:1234)"
+            problem =
+                "the host contains characters that are not allowed (put IPv6 addresses in brackets, like [::1]:1234)"
         case .missingPort: problem = "the port is missing (write host:port, for example 127.0.0.1:1234)"
         case .invalidPort: problem = "the port must be a number from 1 to 65535"
         case .credentialsNotAllowed: problem = "user names and passwords are not allowed in the address"
@@ -283,7 +284,8 @@ enum ServerAddressParser {
 
     static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
         guard haystack.count >= needle.count else { return nil }
-        for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+        for start in 0...(haystack.count - needle.count)
+        where haystack[start..<(start + needle.count)].elementsEqual(needle) {
             return start
         }
         return nil
@@ -291,7 +293,8 @@ enum ServerAddressParser {
 
     static func isAlphanumeric(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
             return true
         default:
             return false
@@ -304,7 +307,8 @@ enum ServerAddressParser {
 
     static func isIPv6Byte(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"),
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
+            UInt8(ascii: "A")...UInt8(ascii: "F"),
             UInt8(ascii: ":"), UInt8(ascii: "."):
             return true
         default:

@@ -14,9 +14,12 @@ import Testing
     @Test(arguments: [validToken, " \(validToken)", "\(validToken)  ", "\n\t\(validToken) \r\n", "  \(validToken)\n"])
     func acceptsAValidTokenArgument(token: String) throws {
         let credentials = try ClientCredentials.resolve(apiToken: token, environment: [:])
-        #expect(credentials == ClientCredentials(identifier: "abcDEF78", passkey: "abcDEF7890abcDEF7890", kind: .apiToken))
-        #expect(AuthPacket(credentials: credentials).serialized()
-            == Array(#"{"authVersion":1,"clientIdentifier":"abcDEF78","clientPasskey":"abcDEF7890abcDEF7890"}"#.utf8))
+        #expect(
+            credentials == ClientCredentials(identifier: "abcDEF78", passkey: "abcDEF7890abcDEF7890", kind: .apiToken))
+        #expect(
+            AuthPacket(credentials: credentials).serialized()
+                == Array(
+                    #"{"authVersion":1,"clientIdentifier":"abcDEF78","clientPasskey":"abcDEF7890abcDEF7890"}"#.utf8))
     }
 
     @Test(arguments: ["LMSTUDIO_API_TOKEN", "LM_API_TOKEN"])
@@ -42,7 +45,10 @@ import Testing
         }
     }
 
-    @Test(arguments: invalidTokens + [validToken + "x", "sk-lm-abcDEF78:abcDEF7890abcDEF789é", "sk-lm-abcDEF7８:abcDEF7890abcDEF7890"])
+    @Test(
+        arguments: invalidTokens + [
+            validToken + "x", "sk-lm-abcDEF78:abcDEF7890abcDEF789é", "sk-lm-abcDEF7８:abcDEF7890abcDEF7890",
+        ])
     func errorDescriptionNeverContainsTheToken(token: String) throws {
         for source in [CredentialsError.TokenSource.argument, .environment("LM_API_TOKEN")] {
             do {
@@ -56,7 +62,8 @@ import Testing
                 #expect(text.contains("sk-lm-XXXXXXXX:YYYYYYYYYYYYYYYYYYYY"))
                 #expect(!text.contains(token))
                 let body = token.hasPrefix("sk-lm-") ? String(token.dropFirst(6)) : token
-                for part in body.split(whereSeparator: { $0 == ":" || $0 == "-" || $0 == "_" }) where token.hasPrefix("sk-lm-") && part.count >= 4 {
+                for part in body.split(whereSeparator: { $0 == ":" || $0 == "-" || $0 == "_" })
+                where token.hasPrefix("sk-lm-") && part.count >= 4 {
                     #expect(!text.contains(part), "description leaks \(part)")
                 }
                 #expect(!"\(error)".contains(body))
@@ -90,7 +97,8 @@ import Testing
             try ClientCredentials.resolve(apiToken: nil, environment: malformed)
         }
         // The argument wins over both.
-        #expect(try ClientCredentials.resolve(apiToken: Self.validToken, environment: environment).identifier == "abcDEF78")
+        #expect(
+            try ClientCredentials.resolve(apiToken: Self.validToken, environment: environment).identifier == "abcDEF78")
     }
 
     @Test func guestCredentialsAreRandomUUIDs() throws {
@@ -106,7 +114,10 @@ import Testing
             #expect([8, 13, 18, 23].allSatisfy { bytes[$0] == UInt8(ascii: "-") })
             #expect(bytes[14] == UInt8(ascii: "4"), "version 4")
             #expect("89ab".utf8.contains(bytes[19]), "RFC 4122 variant")
-            #expect(bytes.enumerated().allSatisfy { [8, 13, 18, 23].contains($0.offset) || "0123456789abcdef".utf8.contains($0.element) })
+            #expect(
+                bytes.enumerated().allSatisfy {
+                    [8, 13, 18, 23].contains($0.offset) || "0123456789abcdef".utf8.contains($0.element)
+                })
         }
         #expect(first.identifier.count <= 256 && first.passkey.count <= 256)
     }
@@ -131,55 +142,87 @@ import Testing
             #expect(!text.contains("abcDEF7890abcDEF7890"), "leak in \(text)")
             #expect(!text.contains("abcDEF7890"), "leak in \(text)")
         }
-        #expect(credentials.description == #"ClientCredentials(kind: apiToken, identifier: "abcDEF78", passkey: <redacted>)"#)
+        #expect(
+            credentials.description
+                == #"ClientCredentials(kind: apiToken, identifier: "abcDEF78", passkey: <redacted>)"#)
         #expect(dumped.contains("<redacted>"))
     }
 }
 
 @Suite struct AuthenticationTests {
     @Test func packetRoundTrips() throws {
-        let packet = AuthPacket(clientIdentifier: "guest:2f9c6a0e-8f2e-4d7b-9a55-0c1d2e3f4a5b", clientPasskey: "7d3f0c52-1e8b-4c1e-a0a1-9b8c7d6e5f40")
+        let packet = AuthPacket(
+            clientIdentifier: "guest:2f9c6a0e-8f2e-4d7b-9a55-0c1d2e3f4a5b",
+            clientPasskey: "7d3f0c52-1e8b-4c1e-a0a1-9b8c7d6e5f40")
         let bytes = packet.serialized()
-        #expect(String(decoding: bytes, as: UTF8.self)
-            == #"{"authVersion":1,"clientIdentifier":"guest:2f9c6a0e-8f2e-4d7b-9a55-0c1d2e3f4a5b","clientPasskey":"7d3f0c52-1e8b-4c1e-a0a1-9b8c7d6e5f40"}"#)
+        #expect(
+            String(decoding: bytes, as: UTF8.self)
+                == #"{"authVersion":1,"clientIdentifier":"guest:2f9c6a0e-8f2e-4d7b-9a55-0c1d2e3f4a5b","clientPasskey":"7d3f0c52-1e8b-4c1e-a0a1-9b8c7d6e5f40"}"#
+        )
         let decoded = try bytes.withUnsafeBytes { raw throws(EnvelopeError) in try AuthPacket.decode(raw) }
         #expect(decoded == packet)
-        #expect(try AuthPacket.decode(["authVersion": 1, "clientIdentifier": "a", "clientPasskey": "b", "extra": true]) == AuthPacket(clientIdentifier: "a", clientPasskey: "b"))
+        #expect(try AuthPacket.decode(bytes) == packet)
+        #expect(throws: EnvelopeError.self) { try AuthPacket.decode(Array("{".utf8)) }
+        #expect(
+            try AuthPacket.decode(["authVersion": 1, "clientIdentifier": "a", "clientPasskey": "b", "extra": true])
+                == AuthPacket(clientIdentifier: "a", clientPasskey: "b"))
     }
 
     @Test func packetRejectsInvalidInput() {
-        #expect(throws: EnvelopeError.invalidMember(messageType: "authentication", member: "authVersion", expected: "the literal 1")) {
+        #expect(
+            throws: EnvelopeError.invalidMember(
+                messageType: "authentication", member: "authVersion", expected: "the literal 1")
+        ) {
             try AuthPacket.decode(["authVersion": 2, "clientIdentifier": "a", "clientPasskey": "b"])
         }
-        #expect(throws: EnvelopeError.missingMember(messageType: "authentication", member: "clientPasskey", expected: "string")) {
+        #expect(
+            throws: EnvelopeError.missingMember(
+                messageType: "authentication", member: "clientPasskey", expected: "string")
+        ) {
             try AuthPacket.decode(["authVersion": 1, "clientIdentifier": "a"])
         }
         #expect(throws: EnvelopeError.self) {
-            try AuthPacket.decode(["authVersion": 1, "clientIdentifier": .string(String(repeating: "x", count: 257)), "clientPasskey": "b"])
+            try AuthPacket.decode([
+                "authVersion": 1, "clientIdentifier": .string(String(repeating: "x", count: 257)), "clientPasskey": "b",
+            ])
         }
-        #expect(throws: EnvelopeError.notAnObject) { try AuthPacket.decode([1]) }
+        #expect(throws: EnvelopeError.notAnObject) { try AuthPacket.decode(JSONValue.array([1])) }
     }
 
     @Test func resultRoundTrips() throws {
         #expect(String(decoding: AuthResult.success.serialized(), as: UTF8.self) == #"{"success":true}"#)
-        let failure = AuthResult.failure(message: #"Failed to validate client: Invalid client passkey for client "abcDEF78""#)
-        #expect(String(decoding: failure.serialized(), as: UTF8.self)
-            == #"{"success":false,"error":"Failed to validate client: Invalid client passkey for client \"abcDEF78\""}"#)
+        let failure = AuthResult.failure(
+            message: #"Failed to validate client: Invalid client passkey for client "abcDEF78""#)
+        #expect(
+            String(decoding: failure.serialized(), as: UTF8.self)
+                == #"{"success":false,"error":"Failed to validate client: Invalid client passkey for client \"abcDEF78\""}"#
+        )
         for result in [AuthResult.success, failure] {
             let bytes = result.serialized()
             #expect(try bytes.withUnsafeBytes { raw throws(EnvelopeError) in try AuthResult.decode(raw) } == result)
+            #expect(try AuthResult.decode(bytes) == result)
         }
     }
 
     @Test func resultAcceptsObjectErrorsAndRejectsGarbage() throws {
-        #expect(try AuthResult.decode(["success": false, "error": ["title": "Denied", "cause": "bad token"]]) == .failure(message: "Denied: bad token"))
-        #expect(try AuthResult.decode(["success": false, "error": ["message": "Authentication timed out"]]) == .failure(message: "Authentication timed out"))
+        #expect(
+            try AuthResult.decode(["success": false, "error": ["title": "Denied", "cause": "bad token"]])
+                == .failure(message: "Denied: bad token"))
+        #expect(
+            try AuthResult.decode(["success": false, "error": ["message": "Authentication timed out"]])
+                == .failure(message: "Authentication timed out"))
         #expect(try AuthResult.decode(["success": false]) == .failure(message: AuthResult.unknownFailureMessage))
         #expect(try AuthResult.decode(["success": true, "extra": 1]) == .success)
-        #expect(throws: EnvelopeError.missingMember(messageType: "authentication result", member: "success", expected: "Boolean")) {
+        #expect(
+            throws: EnvelopeError.missingMember(
+                messageType: "authentication result", member: "success", expected: "Boolean")
+        ) {
             try AuthResult.decode(["error": "x"])
         }
-        #expect(throws: EnvelopeError.invalidMember(messageType: "authentication result", member: "success", expected: "a Boolean")) {
+        #expect(
+            throws: EnvelopeError.invalidMember(
+                messageType: "authentication result", member: "success", expected: "a Boolean")
+        ) {
             try AuthResult.decode(["success": "true"])
         }
     }

@@ -43,6 +43,11 @@ import Testing
         #expect(try JSONValue(parsing: "0.1") == .double(0.1))
         #expect(try JSONValue(parsing: "5e-324") == .double(.leastNonzeroMagnitude))
         #expect(try JSONValue(parsing: "1.7976931348623157e308") == .double(.greatestFiniteMagnitude))
+        #expect(
+            try JSONValue(parsing: "1e400") == .double(.infinity),
+            "out of range rounds to infinity (serialized as null)")
+        #expect(try JSONValue(parsing: "1e-400") == .double(0))
+        #expect(try JSONValue(parsing: "-12345678901234567890") == .double(-1.2345678901234567e19))
     }
 
     @Test func decodesEscapes() throws {
@@ -132,5 +137,28 @@ import Testing
         let secret = parseError("{\"token\": sk-lm-secret}")
         #expect(secret != nil)
         #expect(!(secret?.description.contains("secret") ?? true))
+    }
+}
+
+@Suite struct JSONValueAccessorTests {
+    @Test func accessors() {
+        let value: JSONValue = ["s": "x", "i": 3, "d": 2.0, "f": 2.5, "b": true, "a": [1], "o": ["k": nil], "n": nil]
+        #expect(value["s"]?.stringValue == "x")
+        #expect(value["i"]?.intValue == 3)
+        #expect(value["d"]?.intValue == 2)
+        #expect(value["f"]?.intValue == nil)
+        #expect(value["f"]?.doubleValue == 2.5)
+        #expect(value["i"]?.doubleValue == 3.0)
+        #expect(value["i"]?.int64Value == 3)
+        #expect(JSONValue.double(9.3e18).int64Value == nil)
+        #expect(JSONValue.double(-9.223372036854775808e18).int64Value == .min)
+        #expect(JSONValue.double(.nan).intValue == nil)
+        #expect(JSONValue.double(.infinity).int64Value == nil)
+        #expect(value["b"]?.boolValue == true)
+        #expect(value["a"]?.arrayValue == [1])
+        #expect(value["o"]?.objectValue == ["k": .null])
+        #expect(value["n"]?.isNull == true)
+        #expect(value["missing"] == nil)
+        #expect(JSONValue.int(1)["x"] == nil)
     }
 }

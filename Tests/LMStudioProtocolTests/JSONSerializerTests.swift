@@ -19,7 +19,9 @@ import Testing
         #expect(JSONValue.double(.infinity).serialized() == "null")
         #expect(JSONValue.double(-.infinity).serialized() == "null")
         #expect(JSONValue.double(.nan).serialized() == "null")
-        for value in [0.1, 1e-5, 1e20, 1e300, .leastNonzeroMagnitude, -2.5, 123456.789, 0.7, 1.0 / 3.0, .greatestFiniteMagnitude] {
+        for value in [
+            0.1, 1e-5, 1e20, 1e300, .leastNonzeroMagnitude, -2.5, 123456.789, 0.7, 1.0 / 3.0, .greatestFiniteMagnitude,
+        ] {
             let text = JSONValue.double(value).serialized()
             #expect(try JSONValue(parsing: text) == .double(value), "\(text)")
         }
@@ -47,7 +49,10 @@ import Testing
 
     @Test func roundTripsThroughText() throws {
         let samples: [JSONValue] = [
-            ["type": "channelSend", "channelId": 1, "message": ["type": "fragment", "fragment": ["content": "Hé\n\"quoted\" 😀"]]],
+            [
+                "type": "channelSend", "channelId": 1,
+                "message": ["type": "fragment", "fragment": ["content": "Hé\n\"quoted\" 😀"]],
+            ],
             [1, -1, 1.5, "", [], [:], nil, false, ["nested": [["deeper": [1e-7]]]]],
             .string(String(repeating: "\\\u{7}ab\u{1F600}", count: 50)),
         ]
@@ -58,7 +63,9 @@ import Testing
     }
 
     @Test func prettyPrintsLikePython() {
-        let value: JSONValue = ["code": "generic.noModelMatchingQuery", "query": ["identifier": "x"], "list": [1, 2], "empty": [:]]
+        let value: JSONValue = [
+            "code": "generic.noModelMatchingQuery", "query": ["identifier": "x"], "list": [1, 2], "empty": [:],
+        ]
         #expect(
             value.prettyPrinted() == """
                 {

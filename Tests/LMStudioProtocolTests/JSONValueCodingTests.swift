@@ -120,7 +120,8 @@ private struct Manual: Codable, Hashable {
         #expect(try JSONValueDecoder().decode(Query.self, from: value) == Query(identifier: "x", vision: true))
         #expect(try JSONValueDecoder().decode(Int.self, from: 3.0) == 3)
         #expect(try JSONValueDecoder().decode(Double.self, from: 3) == 3.0)
-        #expect(try JSONValueDecoder().decode(Query.self, from: ["identifier": nil]) == Query(identifier: nil, vision: nil))
+        #expect(
+            try JSONValueDecoder().decode(Query.self, from: ["identifier": nil]) == Query(identifier: nil, vision: nil))
         #expect(try JSONValueDecoder().decode(JSONValue.self, from: ["a": 1.0]) == ["a": 1.0])
     }
 

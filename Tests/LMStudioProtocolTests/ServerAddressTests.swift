@@ -12,7 +12,10 @@ import Testing
         ("wss://lm.example.com", ServerAddress(scheme: .wss, host: "lm.example.com", port: 443)),
         ("ws://lm.example.com", ServerAddress(scheme: .ws, host: "lm.example.com", port: 80)),
         ("http://10.0.0.2:1234", ServerAddress(scheme: .ws, host: "10.0.0.2", port: 1234)),
-        ("https://proxy.example.com/lmstudio", ServerAddress(scheme: .wss, host: "proxy.example.com", port: 443, pathPrefix: "/lmstudio")),
+        (
+            "https://proxy.example.com/lmstudio",
+            ServerAddress(scheme: .wss, host: "proxy.example.com", port: 443, pathPrefix: "/lmstudio")
+        ),
         ("ws://host:65535/a/b-c_d.e", ServerAddress(scheme: .ws, host: "host", port: 65535, pathPrefix: "/a/b-c_d.e")),
         ("[::1]:1234", ServerAddress(scheme: .ws, host: "::1", port: 1234)),
         ("ws://[fe80::1:2]:99/p", ServerAddress(scheme: .ws, host: "fe80::1:2", port: 99, pathPrefix: "/p")),
@@ -109,7 +112,10 @@ import Testing
     }
 
     @Test func namespaces() {
-        #expect(Namespace.allCases.map(\.rawValue) == ["llm", "embedding", "system", "diagnostics", "files", "repository", "plugins", "runtime"])
+        #expect(
+            Namespace.allCases.map(\.rawValue) == [
+                "llm", "embedding", "system", "diagnostics", "files", "repository", "plugins", "runtime",
+            ])
         #expect(Namespace.llm.path == "/llm")
         #expect(Namespace(rawValue: "runtime") == .runtime)
     }
