@@ -56,6 +56,7 @@ final class LWSEventLoop: @unchecked Sendable {
     private struct Shared: ~Copyable {
         var context: ContextRef?
         var jobs: [@Sendable () -> Void] = []
+        var taskJobs: [UnownedJob] = []
         var dirty: [LoopEndpoint] = []
         var wakePending = false
         var accepting = true
@@ -67,9 +68,13 @@ final class LWSEventLoop: @unchecked Sendable {
     private let shared = LockedValue(Shared())
     private let stopRequested = Atomic<Bool>(false)
     private let threadID = LockedValue<pthread_t?>(nil)
+    /// The loop thread's id while it runs (0 otherwise), for `isOnLoopThread`.
+    private let loopThread = Atomic<UInt>(0)
 
     // Loop thread only.
     private(set) var liveContext: OpaquePointer?
+    /// Task jobs enqueued from the loop thread itself; run between service iterations.
+    private var localTaskJobs: [UnownedJob] = []
     private var registry: [ObjectIdentifier: LoopEndpoint] = [:]
     private var allocations: [UnsafeMutableRawPointer] = []
     private var protocols: UnsafeMutablePointer<lws_protocols>?
@@ -145,7 +150,11 @@ final class LWSEventLoop: @unchecked Sendable {
             if alreadyFinished { continuation.resume() }
         }
         if let thread = threadID.withLock({ id -> pthread_t? in defer { id = nil }; return id }) {
-            pthread_join(thread, nil)
+            if pthread_equal(thread, pthread_self()) != 0 {
+                pthread_detach(thread)
+            } else {
+                pthread_join(thread, nil)
+            }
         }
     }
 
@@ -179,6 +188,11 @@ final class LWSEventLoop: @unchecked Sendable {
 
     /// Queues `endpoint.serviceRequests()` on the loop thread.
     func schedule(_ endpoint: LoopEndpoint) {
+        if isOnLoopThread, liveContext != nil {
+            // Already on the loop (a task preferring this executor): no wake-up needed.
+            endpoint.serviceRequests()
+            return
+        }
         shared.withLock { shared in
             shared.dirty.append(endpoint)
             wake(&shared)
@@ -207,7 +221,9 @@ final class LWSEventLoop: @unchecked Sendable {
         shared.withLock { $0.context = ContextRef(raw: context) }
         started.resume(returning: .success(port))
 
+        loopThread.store(UInt(pthread_self()), ordering: .releasing)
         while !stopRequested.load(ordering: .acquiring) {
+            runLocalTaskJobs(context)
             LWS.service(context)
         }
 
@@ -218,7 +234,30 @@ final class LWSEventLoop: @unchecked Sendable {
         drainRequests()
         for endpoint in registry.values { endpoint.destroyed() }
         registry.removeAll()
+        runLocalTaskJobs(nil)
+        loopThread.store(0, ordering: .releasing)
         finishStop()
+        // Tasks that preferred this executor and are still running continue on the global one.
+        for job in localTaskJobs { globalConcurrentExecutor.enqueue(job) }
+        localTaskJobs = []
+    }
+
+    /// Whether the caller runs on this loop's thread.
+    var isOnLoopThread: Bool {
+        loopThread.load(ordering: .acquiring) == UInt(pthread_self())
+    }
+
+    /// Runs the task jobs enqueued from the loop thread. A bounded batch: if jobs remain (they
+    /// keep enqueueing each other), wake the next poll so socket I/O is not starved.
+    private func runLocalTaskJobs(_ context: OpaquePointer?) {
+        var rounds = 0
+        while !localTaskJobs.isEmpty && rounds < 64 {
+            let jobs = localTaskJobs
+            localTaskJobs.removeAll(keepingCapacity: true)
+            for job in jobs { job.runSynchronously(on: asUnownedTaskExecutor()) }
+            rounds += 1
+        }
+        if !localTaskJobs.isEmpty, let context { LWS.cancelService(context) }
     }
 
     private var startFailureText: String {
@@ -242,16 +281,18 @@ final class LWSEventLoop: @unchecked Sendable {
 
     /// Runs queued jobs and endpoint requests. Called from EVENT_WAIT_CANCELLED and at stop.
     func drainRequests() {
-        let (jobs, dirty) = shared.withLock { shared in
+        let (jobs, taskJobs, dirty) = shared.withLock { shared in
             shared.wakePending = false
             defer {
                 shared.jobs = []
+                shared.taskJobs = []
                 shared.dirty = []
             }
-            return (shared.jobs, shared.dirty)
+            return (shared.jobs, shared.taskJobs, shared.dirty)
         }
         for job in jobs { job() }
         for endpoint in dirty { endpoint.serviceRequests() }
+        for job in taskJobs { job.runSynchronously(on: asUnownedTaskExecutor()) }
     }
 
     func register(_ endpoint: LoopEndpoint) {
@@ -342,6 +383,27 @@ final class LWSEventLoop: @unchecked Sendable {
             ?? HTTPResponse(status: 404, body: Array(#"{"error":"not found"}"#.utf8))
         return LWS.respondHTTP(wsi, status: response.status, contentType: response.contentType, body: response.body)
             ? 0 : -1
+    }
+}
+
+/// The loop is also a task executor: tasks that prefer it (`withTaskExecutorPreference`) run
+/// their nonisolated code on the loop thread, so a reply is handled without a thread hop and a
+/// send from there needs no wake-up. Such code must never block.
+extension LWSEventLoop: TaskExecutor {
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        if isOnLoopThread {
+            localTaskJobs.append(job)
+            return
+        }
+        let accepted = shared.withLock { shared -> Bool in
+            guard !shared.finished else { return false }
+            shared.taskJobs.append(job)
+            wake(&shared)
+            return true
+        }
+        // After the loop has stopped, its tasks still have to finish somewhere.
+        if !accepted { globalConcurrentExecutor.enqueue(job) }
     }
 }
 

@@ -78,6 +78,11 @@ package final class WebSocketClient: Sendable {
         loop.stopDetached()
     }
 
+    /// The loop thread as a task executor. Code run under
+    /// `withTaskExecutorPreference(client.taskExecutor)` handles replies on the loop thread
+    /// itself, saving a thread hop per message; it must never block.
+    package var taskExecutor: any TaskExecutor { loop }
+
     /// Closes every connection, destroys the context and joins the loop thread.
     package func shutdown() async {
         await loop.stop()

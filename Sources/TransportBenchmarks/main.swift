@@ -1,6 +1,7 @@
 // The transport benchmark: sequential round trips and one-way streaming over one websocket,
-// measured for the Swift transport and for the same loop written directly in C against
-// libwebsockets, against the same in-process server, interleaved, in one run.
+// measured for the Swift transport (consumer on the default executor, and consumer on the loop
+// thread through the transport's task executor) and for the same loop written directly in C
+// against libwebsockets, against the same in-process server, interleaved, in one run.
 //
 //     swift run -c release lmstudio-transport-bench [--rounds N] [--roundtrips N] [--messages N] [--size BYTES]
 import CTransportBench
@@ -52,9 +53,17 @@ func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
-func swiftRun(url: String, options: Options) async throws -> (roundtrips: Double, messages: Double) {
+func swiftRun(url: String, options: Options, onLoopThread: Bool) async throws -> (roundtrips: Double, messages: Double) {
     let client = try await WebSocketClient.start()
-    defer { Task { await client.shutdown() } }
+    if onLoopThread {
+        return try await withTaskExecutorPreference(client.taskExecutor) {
+            try await measure(client: client, url: url, options: options)
+        }
+    }
+    return try await measure(client: client, url: url, options: options)
+}
+
+func measure(client: WebSocketClient, url: String, options: Options) async throws -> (roundtrips: Double, messages: Double) {
     let connection = try await client.connect(to: url)
     var iterator = connection.messages.makeAsyncIterator()
     let payload = [UInt8](repeating: UInt8(ascii: "r"), count: options.size)
@@ -113,29 +122,36 @@ let acceptor = Task.detached {
     }
 }
 let url = "ws://127.0.0.1:\(server.port)/bench"
-var swiftRoundtrips: [Double] = [], swiftMessages: [Double] = []
-var cRoundtrips: [Double] = [], cMessages: [Double] = []
+var pooled = (roundtrips: [Double](), messages: [Double]())
+var pinned = (roundtrips: [Double](), messages: [Double]())
+var reference = (roundtrips: [Double](), messages: [Double]())
 for round in 1...options.rounds {
-    let swift = try await swiftRun(url: url, options: options)
+    let onPool = try await swiftRun(url: url, options: options, onLoopThread: false)
+    let onLoop = try await swiftRun(url: url, options: options, onLoopThread: true)
     guard let c = cRun(port: server.port, options: options) else {
         print("the C reference loop failed")
         exit(1)
     }
-    swiftRoundtrips.append(swift.roundtrips)
-    swiftMessages.append(swift.messages)
-    cRoundtrips.append(c.roundtrips)
-    cMessages.append(c.messages)
-    let line = "round \(round): swift \(format(swift.roundtrips)) rt/s, \(format(swift.messages)) msg/s; "
-        + "C \(format(c.roundtrips)) rt/s, \(format(c.messages)) msg/s\n"
-    _ = line.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+    pooled.roundtrips.append(onPool.roundtrips)
+    pooled.messages.append(onPool.messages)
+    pinned.roundtrips.append(onLoop.roundtrips)
+    pinned.messages.append(onLoop.messages)
+    reference.roundtrips.append(c.roundtrips)
+    reference.messages.append(c.messages)
+    note("round \(round): swift (pool) \(format(onPool.roundtrips)) rt/s, \(format(onPool.messages)) msg/s; "
+        + "swift (loop executor) \(format(onLoop.roundtrips)) rt/s, \(format(onLoop.messages)) msg/s; "
+        + "C \(format(c.roundtrips)) rt/s, \(format(c.messages)) msg/s")
 }
 await server.shutdown()
 acceptor.cancel()
 
-let roundtripRatio = median(swiftRoundtrips) / median(cRoundtrips)
+let cRate = median(reference.roundtrips)
 print("message_size_bytes: \(options.size)")
-print("swift_roundtrips_per_s: \(format(median(swiftRoundtrips)))")
-print("c_roundtrips_per_s: \(format(median(cRoundtrips)))")
-print("roundtrip_ratio_swift_over_c: \(fixed2(roundtripRatio))")
-print("swift_stream_messages_per_s: \(format(median(swiftMessages)))")
-print("c_stream_messages_per_s: \(format(median(cMessages)))")
+print("c_roundtrips_per_s: \(format(cRate))")
+print("swift_roundtrips_per_s: \(format(median(pooled.roundtrips)))")
+print("swift_loop_executor_roundtrips_per_s: \(format(median(pinned.roundtrips)))")
+print("roundtrip_ratio_swift_over_c: \(fixed2(median(pooled.roundtrips) / cRate))")
+print("roundtrip_ratio_swift_loop_executor_over_c: \(fixed2(median(pinned.roundtrips) / cRate))")
+print("c_stream_messages_per_s: \(format(median(reference.messages)))")
+print("swift_stream_messages_per_s: \(format(median(pooled.messages)))")
+print("swift_loop_executor_stream_messages_per_s: \(format(median(pinned.messages)))")

@@ -344,6 +344,28 @@ struct WebSocketTransportTests {
         await server.shutdown()
     }
 
+    @Test("a consumer running on the loop's task executor: round trips, then shutdown from the loop")
+    func loopExecutorConsumer() async throws {
+        let server = try await TestServer()
+        let client = try await WebSocketClient.start()
+        let url = server.url
+        let received = try await withTaskExecutorPreference(client.taskExecutor) { () async throws -> Int in
+            let connection = try await client.connect(to: url)
+            var iterator = connection.messages.makeAsyncIterator()
+            var count = 0
+            for index in 0..<1_000 {
+                try connection.send(text: "m\(index)")
+                guard let echo = try await iterator.next() else { break }
+                #expect(String(decoding: echo, as: UTF8.self) == "m\(index)")
+                count += 1
+            }
+            await client.shutdown()
+            return count
+        }
+        #expect(received == 1_000)
+        await server.shutdown()
+    }
+
     @Test("sending on a shut-down client is a typed error, not a crash")
     func sendAfterShutdown() async throws {
         let server = try await TestServer()
