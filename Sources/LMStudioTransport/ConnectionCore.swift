@@ -425,6 +425,9 @@ final class ConnectionCore: LoopEndpoint, @unchecked Sendable {
                 failure = failure ?? .connectionLost
                 return -1
             }
+            // lws holds the unsent tail of that frame: the next frame must wait for the next
+            // WRITEABLE, which lws sends once the tail is flushed.
+            if LWS.hasPartialWrite(wsi) { break }
         }
         if writingHead < writing.count {
             LWS.requestWritable(wsi)
