@@ -297,12 +297,12 @@ final class NamespaceConnection: Sendable {
             complete(callId, .success(result))
         case .rpcError(let callId, let error):
             let endpoint = state.withLock { $0.calls[callId]?.endpoint }
-            complete(callId, .failure(LMStudioError(server: error, endpoint: endpoint)))
+            complete(callId, .failure(LMStudioError(server: log.redact(error), endpoint: endpoint)))
         case .channelClose(let channelId):
             state.withLock { $0.channels.removeValue(forKey: channelId) }?.finish(.closed)
         case .channelError(let channelId, let error):
             if let channel = state.withLock({ $0.channels.removeValue(forKey: channelId) }) {
-                channel.finish(.failed(LMStudioError(server: error, endpoint: channel.endpoint)))
+                channel.finish(.failed(LMStudioError(server: log.redact(error), endpoint: channel.endpoint)))
             }
         case .communicationWarning(let warning, let kind):
             log.warning("server warning on \(namespace.rawValue)\(kind.map { " (\($0))" } ?? ""): \(warning)")
