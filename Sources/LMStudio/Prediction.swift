@@ -357,8 +357,8 @@ final class PredictionCore: @unchecked Sendable {
     deinit {
         let (channel, sent, watchdog) = shared.withLock { $0 }
         watchdog?.cancel()
-        if let channel, !sent, !channel.isFinished {
-            // Abandoned mid-stream: tell the server to stop.
+        if let channel, !sent, outcome == nil, !channel.isFinished {
+            // Abandoned mid-stream: tell the server to stop (never after the result arrived).
             try? channel.send(["type": "cancel"])
         }
     }

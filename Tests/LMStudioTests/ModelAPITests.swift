@@ -258,3 +258,74 @@ struct HandleTests {
         }
     }
 }
+
+@Suite("Repository and diagnostics")
+struct RepositoryTests {
+    @Test func searchDownloadAndLoad() async throws {
+        try await withMockClient { server, client in
+            let hits = try await client.repository.search("gemma", limit: 5)
+            let hit = try #require(hits.first)
+            #expect(hit.name == "gemma-3-270m-it")
+            let options = try await client.repository.downloadOptions(for: hit)
+            let option = try #require(options.first)
+            #expect(option.isRecommended)
+            #expect(option.sizeBytes > 0)
+            let progress = Mutex<[DownloadProgress]>([])
+            let finalizing = Mutex(false)
+            let key = try await client.repository.download(
+                downloadIdentifier: option.downloadIdentifier,
+                onProgress: { update in progress.withLock { $0.append(update) } },
+                onFinalizing: { finalizing.withLock { $0 = true } }
+            )
+            #expect(key == "gemma-3-270m-it")
+            let updates = progress.withLock { $0 }
+            #expect(updates.count == 4)
+            #expect(updates.last?.fraction == 1)
+            #expect(finalizing.withLock { $0 })
+            #expect(try await client.llm.listDownloaded().contains { $0.modelKey == key })
+            let model = try await client.llm.model(key)
+            #expect(try await model.respond("Hi").content == defaultReply)
+            let search = try #require(received(server, "searchModels").first?["parameter"])
+            #expect(search == ["opts": ["searchTerm": "gemma", "limit": 5]])
+        }
+    }
+
+    @Test func emptySearchTermIsRejected() async throws {
+        try await withMockClient { _, client in
+            do {
+                _ = try await client.repository.search("")
+                Issue.record("expected an error")
+            } catch let error as LMStudioError {
+                #expect(error.code == .invalidArgument)
+            }
+        }
+    }
+
+    @Test func streamLogsDeliversPredictionInputsAndStops() async throws {
+        try await withMockClient { server, client in
+            let model = try await client.llm.model(chatModel)
+            let logs = client.diagnostics.streamLogs()
+            let done = Mutex(false)
+            let reader = Task { () async throws -> LogEvent? in
+                defer { done.withLock { $0 = true } }
+                for try await entry in logs { return entry }
+                return nil
+            }
+            // The log channel opens asynchronously: predict until the reader has an entry.
+            while !done.withLock({ $0 }) { _ = try await model.respond("Log me") }
+            let entry = try #require(try await reader.value)
+            guard case .predictionInput(let identifier, _, let input) = entry.kind else {
+                Issue.record("unexpected log entry \(entry)")
+                return
+            }
+            #expect(identifier == chatModel)
+            #expect(input.contains("Log me"))
+            #expect(entry.timestamp > 0)
+            logs.stop()
+            var rest = 0
+            for try await _ in logs { rest += 1 }  // ends when the server closes the channel
+            #expect(rest >= 0)
+            #expect(server.receivedMessages.compactMap(\.json).contains { $0["message"] == ["type": "stop"] })
+        }
+    }
+}
