@@ -418,6 +418,7 @@ final class PredictionCore: @unchecked Sendable {
                     // The consuming task was cancelled: stop the server, then read its answer.
                     requestCancel()
                     iterator!.ignoresCancellation = true
+                    startCancelGrace()
                     continue
                 }
                 if timedOut.load(ordering: .relaxed) {
@@ -549,6 +550,24 @@ final class PredictionCore: @unchecked Sendable {
             }
         }
         shared.withLock { $0.watchdog = task }
+    }
+
+    /// How long a cancelled task waits for the server to confirm the cancel before it keeps
+    /// the partial result without the server's statistics.
+    static let cancelGrace = Duration.seconds(10)
+
+    /// Bounds the wait for the server's answer to a cancel sent because the consuming task
+    /// was cancelled (the server answers silence to packets it rejects).
+    private func startCancelGrace() {
+        guard let channel = shared.withLock({ $0.channel }) else { return }
+        let timer = Task.detached { [weak channel] in
+            do { try await Task.sleep(for: Self.cancelGrace) } catch { return }
+            channel?.finish(.failed(LMStudioError(.cancelled, "the server did not confirm the cancellation", endpoint: "predict")))
+        }
+        shared.withLock { state in
+            state.watchdog?.cancel()
+            state.watchdog = timer
+        }
     }
 
     private let firstTokenSeen = Atomic<Bool>(false)

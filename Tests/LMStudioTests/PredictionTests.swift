@@ -315,6 +315,75 @@ struct PredictionTests {
     }
 }
 
+/// Waits (bounded) until the server has received a channel packet of `type`.
+func waitForPacket(_ server: MockServer, type: JSONValue, within limit: Duration = .seconds(5)) async -> Bool {
+    let deadline = ContinuousClock.now + limit
+    while ContinuousClock.now < deadline {
+        if server.receivedMessages.compactMap(\.json).contains(where: { $0["message"]?["type"] == type }) { return true }
+        await Task.yield()
+    }
+    return false
+}
+
+@Suite("Prediction deadlines and abandonment")
+struct PredictionLifetimeTests {
+    static var slowServer: MockServer.Configuration {
+        var configuration = MockServer.Configuration()
+        configuration.behavior.defaultReply = (0..<500).map { "w\($0)" }.joined(separator: " ")
+        configuration.behavior.fragmentInterval = .milliseconds(5)
+        configuration.behavior.fragmentIntervalsByPrompt["stall"] = .seconds(2)
+        return configuration
+    }
+
+    @Test func abandoningAStreamSendsCancel() async throws {
+        try await withMockClient(serverConfiguration: Self.slowServer) { server, client in
+            let model = try await client.llm.model(chatModel)
+            do {
+                let stream = model.respondStream("Go on")
+                for try await _ in stream { break }
+            }
+            #expect(await waitForPacket(server, type: "cancel"))
+        }
+    }
+
+    @Test func idleDeadlineCancelsAndThrowsTimeout() async throws {
+        try await withMockClient(serverConfiguration: Self.slowServer) { server, client in
+            let model = try await client.llm.model(chatModel)
+            do {
+                _ = try await model.respond("stall", configuration: PredictionConfiguration(idleTimeout: .milliseconds(200)))
+                Issue.record("expected a timeout")
+            } catch let error as LMStudioError {
+                #expect(error.code == .timeout)
+            }
+            #expect(await waitForPacket(server, type: "cancel"))
+        }
+    }
+
+    @Test func totalDeadlineCancelsAndThrowsTimeout() async throws {
+        try await withMockClient(serverConfiguration: Self.slowServer) { server, client in
+            let model = try await client.llm.model(chatModel)
+            let stream = model.respondStream("Go on", configuration: PredictionConfiguration(totalTimeout: .milliseconds(150)))
+            var count = 0
+            do {
+                for try await _ in stream { count += 1 }
+                Issue.record("expected a timeout")
+            } catch let error as LMStudioError {
+                #expect(error.code == .timeout)
+            }
+            #expect(count > 0)
+            #expect(count < 500)
+            #expect(await waitForPacket(server, type: "cancel"))
+            // The failure is sticky: result() reports it too.
+            do {
+                _ = try await stream.result()
+                Issue.record("expected a timeout")
+            } catch let error as LMStudioError {
+                #expect(error.code == .timeout)
+            }
+        }
+    }
+}
+
 @Suite("Chat")
 struct ChatTests {
     @Test func chatRoundTripsThroughTheWireFormat() throws {
