@@ -24,7 +24,7 @@ extension LMStudioClient {
 /// ```
 public struct LLMNamespace: Sendable {
     let core: ClientCore
-    var lifecycle: ModelLifecycle { ModelLifecycle(core: core, namespace: .llm, defaultContextKey: "llm.load.contextLength") }
+    var lifecycle: ModelLifecycle { ModelLifecycle(core: core, namespace: .llm) }
 
     func handle(_ info: LoadedModel) -> LLM { LLM(connection: core.connection(.llm), info: info) }
 
@@ -120,7 +120,7 @@ public struct LLMNamespace: Sendable {
 public struct EmbeddingNamespace: Sendable {
     let core: ClientCore
     var lifecycle: ModelLifecycle {
-        ModelLifecycle(core: core, namespace: .embedding, defaultContextKey: "embedding.load.contextLength")
+        ModelLifecycle(core: core, namespace: .embedding)
     }
 
     func handle(_ info: LoadedModel) -> EmbeddingModel { EmbeddingModel(connection: core.connection(.embedding), info: info) }

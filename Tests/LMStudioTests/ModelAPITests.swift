@@ -250,6 +250,20 @@ struct HandleTests {
         }
     }
 
+    @Test func largeBatchesKeepTheirOrder() async throws {
+        try await withMockClient { _, client in
+            let model = try await client.embedding.model(embeddingModel)
+            let texts = (0..<100).map { "text number \($0)" }
+            let vectors = try await model.embed(texts)
+            #expect(vectors.count == 100)
+            #expect(vectors[42] == (try await model.embed(texts[42])))
+            let llm = try await client.llm.model(chatModel)
+            let tokens = try await llm.tokenize(texts)
+            #expect(tokens.map(\.count) == texts.map { _ in 3 })
+            #expect(client.inFlightCounts.calls == 0)
+        }
+    }
+
     @Test func serverVersion() async throws {
         try await withMockClient { _, client in
             let version = try await client.system.version()

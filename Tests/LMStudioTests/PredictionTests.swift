@@ -152,6 +152,23 @@ struct PredictionTests {
         }
     }
 
+    @Test func reasoningIsSplitOut() async throws {
+        var configuration = MockServer.Configuration()
+        configuration.behavior.defaultReply = "<think>Two plus two is four.</think> The answer is 4."
+        try await withMockClient(serverConfiguration: configuration) { _, client in
+            let model = try await client.llm.model(chatModel)
+            let stream = model.respondStream("2+2?")
+            var types: [ReasoningType] = []
+            for try await fragment in stream { types.append(fragment.reasoningType) }
+            #expect(types.first == .reasoningStartTag)
+            #expect(types.contains(.reasoningEndTag))
+            let result = try await stream.result()
+            #expect(result.content == configuration.behavior.defaultReply)
+            #expect(result.reasoningContent == "Two plus two is four.")
+            #expect(result.nonReasoningContent == " The answer is 4.")
+        }
+    }
+
     @Test func stopStringsAndMaxTokensAreHonoured() async throws {
         try await withMockClient { server, client in
             let model = try await client.llm.model(chatModel)
