@@ -405,6 +405,11 @@ final class PredictionCore: @unchecked Sendable {
                 if sendCancel { try? channel.send(["type": "cancel"]) }
                 startWatchdog(channel)
             } catch {
+                if error.code == .cancelled, Task.isCancelled {
+                    // Cancelled before the server saw anything: an empty, cancelled result.
+                    outcome = .success(partialResult())
+                    return nil
+                }
                 outcome = .failure(error)
                 throw error
             }

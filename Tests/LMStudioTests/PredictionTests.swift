@@ -352,6 +352,37 @@ struct PredictionLifetimeTests {
         return configuration
     }
 
+    @Test func aDroppedConnectionFailsTheStreamWithConnectionLost() async throws {
+        var configuration = MockServer.Configuration()
+        configuration.behavior.faults = [.dropConnection(afterFragments: 3)]
+        try await withMockClient(serverConfiguration: configuration) { _, client in
+            let model = try await client.llm.model(chatModel)
+            let stream = model.respondStream("Hi")
+            var count = 0
+            do {
+                for try await _ in stream { count += 1 }
+                Issue.record("expected an error")
+            } catch let error as LMStudioError {
+                #expect(error.code == .connectionLost)
+            }
+            #expect(count == 3)
+        }
+    }
+
+    @Test func aChannelClosedWithoutResultIsAnError() async throws {
+        var configuration = MockServer.Configuration()
+        configuration.behavior.faults = [.closeChannelBeforeResult]
+        try await withMockClient(serverConfiguration: configuration) { _, client in
+            let model = try await client.llm.model(chatModel)
+            do {
+                _ = try await model.respond("Hi")
+                Issue.record("expected an error")
+            } catch let error as LMStudioError {
+                #expect(error.code == .protocolViolation)
+            }
+        }
+    }
+
     @Test func abandoningAStreamSendsCancel() async throws {
         try await withMockClient(serverConfiguration: Self.slowServer) { server, client in
             let model = try await client.llm.model(chatModel)
