@@ -80,7 +80,8 @@ struct DocSnippetTests {
 
     @Test func cancellation() async throws {
         var configuration = MockServer.Configuration()
-        configuration.behavior.fragmentInterval = .milliseconds(20)
+        configuration.behavior.fragmentInterval = .milliseconds(10)
+        configuration.behavior.defaultReply = "I am a mock" + String(repeating: " word", count: 300)
         try await withMockClient(serverConfiguration: configuration) { _, client in
             let model = try await client.llm.model(chatModel)
             // snippet: cancel

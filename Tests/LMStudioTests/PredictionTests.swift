@@ -418,7 +418,6 @@ struct PredictionLifetimeTests {
             } catch let error as LMStudioError {
                 #expect(error.code == .timeout)
             }
-            #expect(count > 0)
             #expect(count < 500)
             #expect(await waitForPacket(server, type: "cancel"))
             // The failure is sticky: result() reports it too.
