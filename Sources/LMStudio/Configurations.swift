@@ -398,6 +398,19 @@ extension KVConfig {
         if let value { self[key] = value }
     }
 
+    /// Decodes `{"fields":[{"key":…,"value":…}]}` by hand (no `Decoder` per prediction),
+    /// skipping malformed entries.
+    init(lenient json: JSONValue?) {
+        var fields: [KVConfigField] = []
+        if let entries = json?["fields"]?.arrayValue {
+            fields.reserveCapacity(entries.count)
+            for entry in entries {
+                if let key = entry["key"]?.stringValue { fields.append(KVConfigField(key: key, value: entry["value"])) }
+            }
+        }
+        self.init(fields: fields)
+    }
+
     /// Every field's value by key (the last occurrence wins).
     var valuesByKey: [String: JSONValue] {
         var result: [String: JSONValue] = [:]

@@ -505,8 +505,8 @@ final class PredictionCore: @unchecked Sendable {
         return PredictionResult(
             content: content, reasoningContent: reasoning, nonReasoningContent: nonReasoning, stats: stats,
             modelInfo: m["modelInfo"].flatMap(LoadedModel.init(json:)),
-            loadConfiguration: m["loadModelConfig"].flatMap { try? KVConfig(jsonValue: $0) } ?? KVConfig(),
-            predictionConfiguration: m["predictionConfig"].flatMap { try? KVConfig(jsonValue: $0) } ?? KVConfig(),
+            loadConfiguration: KVConfig(lenient: m["loadModelConfig"]),
+            predictionConfiguration: KVConfig(lenient: m["predictionConfig"]),
             parsed: parsed, toolCallRequests: toolCalls, toolCallFailures: toolFailures
         )
     }
