@@ -103,6 +103,20 @@ public struct LLMLoadConfiguration: Sendable, Hashable {
     /// Extra fields by fully qualified key; they override the typed options.
     public var raw: [String: JSONValue]
 
+    /// ``gpuOffload`` as a plain ratio, 0…1 (`.max` reads as 1, `.off` as 0); sent as
+    /// `*.load.llama.acceleration.offloadRatio`.
+    public var gpuOffloadRatio: Double? {
+        get {
+            switch gpuOffload {
+            case .ratio(let value)?: value
+            case .max?: 1
+            case .off?: 0
+            case nil: nil
+            }
+        }
+        set { gpuOffload = newValue.map(GPUOffload.ratio) }
+    }
+
     /// Creates a load configuration; every option defaults to "server decides".
     public init(
         contextLength: Int? = nil, gpuOffload: GPUOffload? = nil, flashAttention: Bool? = nil, seed: Int? = nil,
@@ -199,6 +213,20 @@ public struct EmbeddingLoadConfiguration: Sendable, Hashable {
     public var ropeFrequencyScale: Double?
     /// Extra fields by fully qualified key; they override the typed options.
     public var raw: [String: JSONValue]
+
+    /// ``gpuOffload`` as a plain ratio, 0…1 (`.max` reads as 1, `.off` as 0); sent as
+    /// `*.load.llama.acceleration.offloadRatio`.
+    public var gpuOffloadRatio: Double? {
+        get {
+            switch gpuOffload {
+            case .ratio(let value)?: value
+            case .max?: 1
+            case .off?: 0
+            case nil: nil
+            }
+        }
+        set { gpuOffload = newValue.map(GPUOffload.ratio) }
+    }
 
     /// Creates a load configuration; every option defaults to "server decides".
     public init(

@@ -449,3 +449,40 @@ struct ChatTests {
         #expect(literal.messages == [.user("Hi")])
     }
 }
+
+@Suite("Configurations")
+struct ConfigurationTests {
+    @Test func loadConfigurationsRoundTripThroughKVFields() {
+        var llm = LLMLoadConfiguration(
+            contextLength: 4096, gpuOffload: .off, flashAttention: false, seed: 3, evalBatchSize: 128, keepModelInMemory: false,
+            useMmap: true, offloadKVCacheToGPU: true, useFP16ForKVCache: false, kCacheQuantization: .q4_0,
+            vCacheQuantization: .q8_0, ropeFrequencyBase: 10_000, ropeFrequencyScale: 1, numExperts: 4, maxParallelPredictions: 2
+        )
+        #expect(LLMLoadConfiguration(kvConfig: llm.kvConfig) == llm)
+        llm.gpuOffloadRatio = 0.5
+        #expect(llm.kvConfig["llm.load.llama.acceleration.offloadRatio"] == 0.5)
+        #expect(LLMLoadConfiguration(gpuOffload: .max).gpuOffloadRatio == 1)
+        // Unchecked checkbox fields read back as absent.
+        let unchecked = KVConfig().setting("llm.load.seed", to: KVConfig.checkbox(false, value: 0))
+        #expect(LLMLoadConfiguration(kvConfig: unchecked).seed == nil)
+
+        let embedding = EmbeddingLoadConfiguration(
+            contextLength: 512, gpuOffload: .ratio(0.25), keepModelInMemory: true, useMmap: false, ropeFrequencyBase: 2,
+            ropeFrequencyScale: 3
+        )
+        #expect(EmbeddingLoadConfiguration(kvConfig: embedding.kvConfig) == embedding)
+        #expect(embedding.kvConfig["embedding.load.contextLength"] == 512)
+        let raw = EmbeddingLoadConfiguration(contextLength: 512, raw: ["embedding.load.contextLength": 1024])
+        #expect(raw.kvConfig["embedding.load.contextLength"] == 1024)
+    }
+
+    @Test func predictionConfigurationEdgeCases() {
+        #expect(PredictionConfiguration(tools: []).kvConfig["llm.prediction.tools"] == ["type": "none"])
+        #expect(PredictionConfiguration().kvConfig.fields.isEmpty)
+        #expect(PredictionConfiguration(structured: StructuredOutput.none).kvConfig["llm.prediction.structured"] == ["type": "none"])
+        #expect(
+            PredictionConfiguration(structured: .gbnf("root ::= \"a\"")).kvConfig["llm.prediction.structured"]
+                == ["type": "gbnf", "gbnfGrammar": "root ::= \"a\""]
+        )
+    }
+}
