@@ -226,7 +226,12 @@ struct ModelLifecycle: Sendable {
 
     /// Any loaded model of this namespace (`getModelInfo` with an empty query).
     func anyLoaded() async throws(LMStudioError) -> LoadedModel {
-        let parameter: JSONValue = ["specifier": ["type": "query", "query": [:]], "throwIfNotFound": true]
+        try await loaded(matching: .query(ModelQuery()))
+    }
+
+    /// The loaded model a specifier matches (`getModelInfo`, `throwIfNotFound: true`).
+    func loaded(matching specifier: ModelSpecifier) async throws(LMStudioError) -> LoadedModel {
+        let parameter: JSONValue = ["specifier": specifier.jsonValue, "throwIfNotFound": true]
         let result = try await connection.call("getModelInfo", parameter: parameter)
         guard let info = result.flatMap(LoadedModel.init(json:)) else {
             throw LMStudioError(.modelNotFound, "no \(namespace.rawValue) model is loaded", endpoint: "getModelInfo")
