@@ -271,6 +271,28 @@ struct DocSnippetTests {
         }
     }
 
+    @Test func attachments() async throws {
+        try await withMockClient { _, client in
+            let model = try await client.llm.model(chatModel)
+            let pngBytes: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+            // snippet: files
+            let photo = try await client.files.upload(name: "cat.png", contents: pngBytes)
+            let description = try await model.respond([.user("What is in this picture?", files: [photo])])
+            // end snippet
+            #expect(!description.content.isEmpty)
+        }
+    }
+
+    @Test func queries() async throws {
+        try await withMockClient { _, client in
+            // snippet: query
+            let any = try await client.llm.model()  // any loaded LLM
+            let exact = try await client.llm.model(matching: ModelQuery(identifier: any.identifier))
+            // end snippet
+            #expect(exact.identifier == any.identifier)
+        }
+    }
+
     @Test func version() async throws {
         try await withMockClient { _, client in
             // snippet: version
