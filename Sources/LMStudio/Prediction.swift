@@ -342,6 +342,7 @@ final class PredictionCore: @unchecked Sendable {
     private var content = ""
     private var reasoning = ""
     private var nonReasoning = ""
+    private var splitsReasoning = false
     private var sawFirstToken = false
     private var toolCalls: [ToolCallRequestData] = []
     private var toolFailures: [SerializedError] = []
@@ -454,11 +455,18 @@ final class PredictionCore: @unchecked Sendable {
             case "fragment":
                 if cancelRequested.load(ordering: .relaxed) { continue }  // PY: drop what arrives after cancel
                 guard let fragment = PredictionFragment(json: members["fragment"]) else { continue }
+                let plain = !fragment.isStructural && fragment.reasoningType == .none
+                if !plain && !splitsReasoning {
+                    // Until the first reasoning or structural fragment, the non-reasoning text
+                    // is the whole content: keep one copy only.
+                    splitsReasoning = true
+                    nonReasoning = content
+                }
                 content += fragment.content
-                if !fragment.isStructural {
-                    if fragment.reasoningType == .none {
+                if splitsReasoning {
+                    if plain {
                         nonReasoning += fragment.content
-                    } else if fragment.reasoningType == .reasoning {
+                    } else if !fragment.isStructural && fragment.reasoningType == .reasoning {
                         reasoning += fragment.content
                     }
                 }
@@ -503,7 +511,8 @@ final class PredictionCore: @unchecked Sendable {
         var parsed: JSONValue?
         if parsesJSON, stats.stopReason != .userStopped { parsed = try? JSONValue(parsing: content) }
         return PredictionResult(
-            content: content, reasoningContent: reasoning, nonReasoningContent: nonReasoning, stats: stats,
+            content: content, reasoningContent: reasoning, nonReasoningContent: splitsReasoning ? nonReasoning : content,
+            stats: stats,
             modelInfo: m["modelInfo"].flatMap(LoadedModel.init(json:)),
             loadConfiguration: KVConfig(lenient: m["loadModelConfig"]),
             predictionConfiguration: KVConfig(lenient: m["predictionConfig"]),
@@ -515,7 +524,7 @@ final class PredictionCore: @unchecked Sendable {
     private func partialResult() -> PredictionResult {
         stopWatchdog()
         return PredictionResult(
-            content: content, reasoningContent: reasoning, nonReasoningContent: nonReasoning,
+            content: content, reasoningContent: reasoning, nonReasoningContent: splitsReasoning ? nonReasoning : content,
             stats: PredictionStats(stopReason: .userStopped), modelInfo: nil, loadConfiguration: KVConfig(),
             predictionConfiguration: KVConfig(), parsed: nil, toolCallRequests: toolCalls, toolCallFailures: toolFailures
         )
