@@ -333,6 +333,8 @@ final class PredictionCore: @unchecked Sendable {
     private let busy = Atomic<Bool>(false)
     private let cancelRequested = Atomic<Bool>(false)
     private let timedOut = Atomic<Bool>(false)
+    /// Set once the `success` packet arrived: no cancel is sent after that.
+    private let completed = Atomic<Bool>(false)
     private let packets = Atomic<Int>(0)
     private let shared = LockedValue<(channel: ChannelCore?, cancelSent: Bool, watchdog: Task<Void, Never>?)>((nil, false, nil))
 
@@ -366,6 +368,7 @@ final class PredictionCore: @unchecked Sendable {
 
     /// Sends the cancel packet once (now, or as soon as the channel opens).
     func requestCancel() {
+        guard !completed.load(ordering: .relaxed) else { return }
         cancelRequested.store(true, ordering: .relaxed)
         let channel = shared.withLock { state -> ChannelCore? in
             guard let channel = state.channel, !state.cancelSent else { return nil }
@@ -497,6 +500,7 @@ final class PredictionCore: @unchecked Sendable {
                 toolFailures.append(error)
                 callbacks.onToolCallEvent?(.failed(error, rawContent: members["rawContent"]?.stringValue))
             case "success":
+                completed.store(true, ordering: .relaxed)
                 outcome = .success(result(success: members))
                 stopWatchdog()
                 return nil
