@@ -23,10 +23,11 @@ public struct ModelLoading<Handle: Sendable>: AsyncSequence, Sendable {
     let core: LoadCore
     let makeHandle: @Sendable (LoadedModel) -> Handle
 
-    /// Creates the iterator (one consumer).
+    /// Creates the iterator (one consumer) over the `loadModel` channel's progress packets.
     public func makeAsyncIterator() -> Iterator { Iterator(core: core) }
 
-    /// Waits for the load to finish (consuming remaining progress) and returns the model.
+    /// Waits for the load to finish (the `loadModel` channel's `success`, consuming remaining
+    /// progress) and returns the model.
     ///
     /// - Throws: ``LMStudioError``: `modelNotFound` for an unknown key, `cancelled`, or the
     ///   server's error.
@@ -34,21 +35,23 @@ public struct ModelLoading<Handle: Sendable>: AsyncSequence, Sendable {
         makeHandle(try await core.finish(isolation: #isolation))
     }
 
-    /// The load description of the instance, once loaded (same as ``model()`` but without a handle).
+    /// The description of the instance from the `loadModel` channel's `success` (same as
+    /// ``model()`` but without a handle).
     public func info() async throws(LMStudioError) -> LoadedModel {
         try await core.finish(isolation: #isolation)
     }
 
-    /// Iterates the progress values of a ``ModelLoading``.
+    /// Iterates the progress values of a ``ModelLoading`` (`progress` packets of `loadModel`).
     public struct Iterator: AsyncIteratorProtocol {
         let core: LoadCore
 
-        /// The next progress value, or nil once loaded.
+        /// The next progress value, or nil once loaded. Opens the `loadModel` channel on the
+        /// first call.
         public mutating func next(isolation actor: isolated (any Actor)?) async throws(LMStudioError) -> Double? {
             try await core.next(isolation: actor)
         }
 
-        /// The next progress value, or nil once loaded.
+        /// The next progress value, or nil once the `loadModel` channel reported success.
         public mutating func next() async throws(LMStudioError) -> Double? {
             try await core.next(isolation: nil)
         }
