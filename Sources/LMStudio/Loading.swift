@@ -184,10 +184,7 @@ struct ModelLifecycle: Sendable {
             "modelKey": .string(modelKey), "loadConfigStack": KVConfigStack.apiOverride(config).jsonValue,
         ]
         if let identifier { parameter["identifier"] = .string(identifier) }
-        // Like model(_:), a load without a TTL gets the client's default (PROTOCOL.md §11.3).
-        if let ms = try ttlMilliseconds(ttl ?? core.configuration.defaultModelTTL, endpoint: "loadModel") {
-            parameter["ttlMs"] = .int(ms)
-        }
+        if let ms = try ttlMilliseconds(ttl, endpoint: "loadModel") { parameter["ttlMs"] = .int(ms) }
         return LoadCore(connection: connection, endpoint: "loadModel", creationParameter: .object(parameter), log: core.log)
     }
 

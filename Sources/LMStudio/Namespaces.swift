@@ -48,9 +48,7 @@ public struct LLMNamespace: Sendable {
     ///   - modelKey: The downloaded model's key (or path).
     ///   - identifier: The new instance's identifier (the server derives one when nil; a taken
     ///     identifier fails).
-    ///   - ttl: Idle time after which the server unloads it (at least one second); nil uses the
-    ///     client's `Configuration.defaultModelTTL` (one hour; set that to nil for the server's
-    ///     default).
+    ///   - ttl: Idle time after which the server unloads it (at least one second; nil: never).
     ///   - configuration: Load settings.
     ///   - onProgress: Progress, 0…1, increasing.
     /// - Returns: A handle on the new instance.

@@ -115,9 +115,8 @@ struct CatalogueTests {
     }
 
     @Test func loadingReportsProgressAsAnAsyncSequence() async throws {
-        try await withMockClient { server, client in
+        try await withMockClient { _, client in
             let loading = try client.embedding.loading(embeddingModel, identifier: "second-embedder")
-            defer { #expect(received(server, "loadModel").first?["creationParameter"]?["ttlMs"] == 3_600_000) }
             var values: [Double] = []
             for try await value in loading { values.append(value) }
             #expect(values == [0.25, 0.5, 0.75, 1])
@@ -183,17 +182,6 @@ struct CatalogueTests {
             } catch let error as LMStudioError {
                 #expect(error.code == .modelNotFound)
             }
-        }
-    }
-
-    @Test func aClientWithoutDefaultTTLSendsNone() async throws {
-        var configuration = LMStudioClient.Configuration()
-        configuration.defaultModelTTL = nil
-        try await withMockClient(clientConfiguration: configuration) { server, client in
-            _ = try await client.llm.model(notLoadedModel)
-            _ = try await client.llm.load(notLoadedModel, identifier: "another")
-            #expect(received(server, "getOrLoad").first?["creationParameter"]?["loadTtlMs"] == nil)
-            #expect(received(server, "loadModel").first?["creationParameter"]?["ttlMs"] == nil)
         }
     }
 
