@@ -185,6 +185,20 @@ struct CatalogueTests {
         }
     }
 
+    @Test func ttlDefaults() async throws {
+        try await withMockClient { server, client in
+            _ = try await client.llm.load(notLoadedModel, identifier: "explicit-load")
+            #expect(received(server, "loadModel").first?["creationParameter"]?["ttlMs"] == nil)
+        }
+        var configuration = LMStudioClient.Configuration()
+        configuration.defaultModelTTL = nil
+        try await withMockClient(clientConfiguration: configuration) { server, client in
+            _ = try await client.llm.model(notLoadedModel)
+            let request = try #require(received(server, "getOrLoad").first?["creationParameter"])
+            #expect(request["loadTtlMs"] == nil)
+        }
+    }
+
     @Test func invalidArgumentsFailBeforeAnyIO() async throws {
         try await withMockClient { server, client in
             do {
