@@ -55,6 +55,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Faults, hostile input, concurrency, secrets and TLS, over real sockets.
+        .testTarget(
+            name: "LMStudioReliabilityTests",
+            dependencies: ["LMStudio", "LMStudioMockServer", "LMStudioTransport", "LMStudioProtocol"],
+            swiftSettings: swiftSettings
+        ),
+
         // A protocol-faithful mock LM Studio for tests and the CLI's --mock mode.
         .target(
             name: "LMStudioMockServer",
@@ -84,6 +91,29 @@ let package = Package(
             dependencies: ["CLibWebSockets"],
             path: "Modules/CTransportBench",
             linkerSettings: [.linkedLibrary("websockets")]
+        ),
+        // libFuzzer targets (scripts/fuzz.sh builds them with -DLIBFUZZER and the fuzzer
+        // sanitizer; a plain build gives a replayer that runs the inputs named on its command line).
+        .executableTarget(
+            name: "FuzzInboundFrames",
+            dependencies: ["LMStudio", "LMStudioProtocol"],
+            swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "FuzzServerAddress",
+            dependencies: ["LMStudioProtocol", "LMStudioTransport"],
+            swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "FuzzAPIToken",
+            dependencies: ["LMStudioProtocol"],
+            swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]
+        ),
+        // The bounded soak run behind scripts/soak.sh.
+        .executableTarget(
+            name: "LMStudioSoak",
+            dependencies: ["LMStudio", "LMStudioMockServer"],
+            swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "LMStudioBenchmarks",

@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it:
 #   1. the Swift test suite (unit, loopback and subprocess tests) in debug;
 #   2. the conformance check: the official Python SDK (two versions) against our mock server;
-#   3. the transport, client and reliability tests again under ThreadSanitizer.
+#   3. the transport, client and reliability tests again under ThreadSanitizer, then under
+#      AddressSanitizer with leak detection.
 # Set LMSTUDIO_SKIP_SANITIZERS=1 to skip step 3 locally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,5 +20,7 @@ BUILD_PATH="$PWD/.build" scripts/conformance.sh
 if [[ "${LMSTUDIO_SKIP_SANITIZERS:-0}" != "1" ]]; then
     step "ThreadSanitizer"
     scripts/sanitize.sh thread
+    step "AddressSanitizer with leak detection"
+    scripts/sanitize.sh address
 fi
 step "all tests passed"

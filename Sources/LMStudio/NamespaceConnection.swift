@@ -282,30 +282,37 @@ final class NamespaceConnection: Sendable {
 
     /// Routes one frame to the call or channel it belongs to.
     private func route(_ frame: [UInt8]) async {
+        if let full = frame.withUnsafeBytes({ routeFrame($0) }) { await full.waitForSpace() }
+    }
+
+    /// Decodes one frame and hands it to its call or channel; returns the channel when its
+    /// buffer is full (the reader then waits for the consumer). Anything malformed or
+    /// addressed to nobody is logged and dropped.
+    func routeFrame(_ frame: UnsafeRawBufferPointer) -> ChannelCore? {
         let message: ServerMessage
         do {
-            message = try frame.withUnsafeBytes { bytes throws(EnvelopeError) in try ServerMessage.decode(bytes) }
+            message = try ServerMessage.decode(frame)
         } catch {
             log.warning("dropped a malformed message on \(namespace.rawValue): \(error)")
-            return
+            return nil
         }
         switch message {
         case .channelSend(let channelId, let payload, _):
             guard let channel = state.withLock({ $0.channels[channelId] }) else {
                 log.debug("dropped a packet for unknown channel \(channelId) on \(namespace.rawValue)")
-                return
+                return nil
             }
-            if channel.deliver(payload) { await channel.waitForSpace() }
+            if channel.deliver(payload) { return channel }
         case .rpcResult(let callId, let result):
             complete(callId, .success(result))
         case .rpcError(let callId, let error):
             let endpoint = state.withLock { $0.calls[callId]?.endpoint }
-            complete(callId, .failure(LMStudioError(server: error, endpoint: endpoint)))
+            complete(callId, .failure(LMStudioError(server: log.redact(error), endpoint: endpoint)))
         case .channelClose(let channelId):
             state.withLock { $0.channels.removeValue(forKey: channelId) }?.finish(.closed)
         case .channelError(let channelId, let error):
             if let channel = state.withLock({ $0.channels.removeValue(forKey: channelId) }) {
-                channel.finish(.failed(LMStudioError(server: error, endpoint: channel.endpoint)))
+                channel.finish(.failed(LMStudioError(server: log.redact(error), endpoint: channel.endpoint)))
             }
         case .communicationWarning(let warning, let kind):
             log.warning("server warning on \(namespace.rawValue)\(kind.map { " (\($0))" } ?? ""): \(warning)")
@@ -318,6 +325,7 @@ final class NamespaceConnection: Sendable {
             let first = state.withLock { $0.unknownTypesSeen.insert(name).inserted }
             if first { log.warning("ignored a message of unknown type \(name) on \(namespace.rawValue)") }
         }
+        return nil
     }
 
     /// Fails calls whose deadline passed (the server never answers a call it rejects).

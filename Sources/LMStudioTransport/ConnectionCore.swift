@@ -83,6 +83,8 @@ final class ConnectionCore: LoopEndpoint, @unchecked Sendable {
     private var peerClose: (code: UInt16, reason: String)?
     private var closingLocally = false
     private var failure: TransportError?
+    /// Set once an oversized message was refused: later input is dropped until the hang-up.
+    private var discarding = false
     private var lastReceive = ContinuousClock.now
 
     /// Frames written per WRITEABLE callback before yielding back to lws.
@@ -352,6 +354,7 @@ final class ConnectionCore: LoopEndpoint, @unchecked Sendable {
     }
 
     private func receive(_ wsi: WSI, _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
+        if discarding { return 0 }
         lastReceive = .now
         let first = LWS.isFirstFragment(wsi)
         let final = LWS.isFinalFragment(wsi)
@@ -386,9 +389,15 @@ final class ConnectionCore: LoopEndpoint, @unchecked Sendable {
     private func tooBig(_ wsi: WSI) -> Int32 {
         failure = .messageTooBig(limit: maxMessageSize)
         reassembly = []
+        discarding = true
         TransportLog.emit("incoming message on \(path) exceeds \(maxMessageSize) bytes; closing")
-        LWS.setCloseReason(wsi, code: 1009, reason: "message too big")
-        return -1
+        // Returning -1 from a client RECEIVE callback while lws 4.1.6 still buffers more input
+        // from the same read makes it free that buffer twice (heap corruption, seen with an
+        // oversized frame right behind smaller ones). Drop the rest and hang up on the next
+        // service pass instead; the peer sees the connection drop.
+        LWS.pauseReceive(wsi)
+        LWS.killAsync(wsi)
+        return 0
     }
 
     private func writeable(_ wsi: WSI) -> Int32 {
@@ -416,6 +425,9 @@ final class ConnectionCore: LoopEndpoint, @unchecked Sendable {
                 failure = failure ?? .connectionLost
                 return -1
             }
+            // lws holds the unsent tail of that frame: the next frame must wait for the next
+            // WRITEABLE, which lws sends once the tail is flushed.
+            if LWS.hasPartialWrite(wsi) { break }
         }
         if writingHead < writing.count {
             LWS.requestWritable(wsi)

@@ -44,3 +44,10 @@ package final class LockedValue<Value: ~Copyable>: @unchecked Sendable {
     @inlinable
     func unlock() { pthread_mutex_unlock(mutex) }
 }
+
+/// Reflection (`dump`, `Mirror`, `String(reflecting:)`) shows no children: reading the value
+/// without the lock would race, and a `~Copyable` value cannot be copied out at all (the
+/// runtime traps), which made `dump` of a connected client crash.
+extension LockedValue: CustomReflectable where Value: ~Copyable {
+    package var customMirror: Mirror { Mirror(self, children: [:]) }
+}

@@ -100,6 +100,11 @@ enum LWS {
         CLibWebSockets_write_ws(wsi, payload, count, text ? 1 : 0, first ? 1 : 0, final ? 1 : 0)
     }
 
+    /// Whether lws kept part of the last write to send later (the socket was full). Another
+    /// write before lws flushed it breaks the connection in 4.1.6; lws calls WRITEABLE again
+    /// once it is flushed. Corresponding C function: `lws_partial_buffered`.
+    static func hasPartialWrite(_ wsi: WSI) -> Bool { lws_partial_buffered(wsi) != 0 }
+
     /// Whether the frame being received starts a message. Corresponding C function:
     /// `lws_is_first_fragment`.
     static func isFirstFragment(_ wsi: WSI) -> Bool { lws_is_first_fragment(wsi) != 0 }
