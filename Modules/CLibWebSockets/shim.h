@@ -52,6 +52,9 @@ static inline unsigned long long CLibWebSockets_option_ssl_global_init(void) {
 static inline unsigned long long CLibWebSockets_option_disable_ipv6(void) {
     return LWS_SERVER_OPTION_DISABLE_IPV6;
 }
+static inline unsigned long long CLibWebSockets_option_disable_os_ca_certs(void) {
+    return LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+}
 static inline unsigned long long CLibWebSockets_option_validate_utf8(void) {
     return LWS_SERVER_OPTION_VALIDATE_UTF8;
 }

@@ -42,6 +42,8 @@ struct EventLoopConfiguration: Sendable {
     var keepAlive: (ping: UInt16, hangup: UInt16)?
     /// Seconds lws allows for connecting and for the handshake.
     var connectTimeoutSeconds: UInt32 = 10
+    /// Whether connections of this context may use TLS (client) or serve it (server).
+    var tls = true
 }
 
 /// One libwebsockets context serviced by one dedicated, named pthread.
@@ -331,7 +333,12 @@ final class LWSEventLoop: @unchecked Sendable {
         info.gid = -1
         info.uid = -1
         info.user = Unmanaged.passUnretained(self).toOpaque()
-        info.options = LWS.optionSSLGlobalInit
+        // Only contexts that may speak TLS initialise OpenSSL: lws re-allocates a process-wide
+        // SSL ex-data index on every such initialisation, which can fail the certificate
+        // verification of TLS handshakes other contexts have in flight at that moment.
+        // Plain-text contexts also skip the system CA store, whose parsing is nearly all of a
+        // context's creation cost.
+        info.options = configuration.tls ? LWS.optionSSLGlobalInit : LWS.optionDisableOSCACerts
         info.timeout_secs = configuration.connectTimeoutSeconds
         info.connect_timeout_secs = configuration.connectTimeoutSeconds
         info.fd_limit_per_thread = 4096

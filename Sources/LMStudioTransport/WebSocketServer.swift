@@ -50,7 +50,8 @@ package final class WebSocketServer: Sendable {
                 host: configuration.host, port: configuration.port,
                 certificateFile: configuration.tlsCertificateFile, privateKeyFile: configuration.tlsPrivateKeyFile
             ),
-            threadName: configuration.threadName
+            threadName: configuration.threadName,
+            tls: configuration.tlsCertificateFile != nil
         ))
         let (stream, continuation) = AsyncStream<WebSocketConnection>.makeStream()
         loop.acceptsPath = acceptsPath

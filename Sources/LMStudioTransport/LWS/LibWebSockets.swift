@@ -61,6 +61,8 @@ enum LWS {
 
     /// Server option bit that initialises OpenSSL for the context.
     static var optionSSLGlobalInit: UInt64 { UInt64(CLibWebSockets_option_ssl_global_init()) }
+    /// Option bit that skips loading the system CA store (parsing it dominates context creation).
+    static var optionDisableOSCACerts: UInt64 { UInt64(CLibWebSockets_option_disable_os_ca_certs()) }
     /// Server option bit that drops text frames that are not valid UTF-8.
     static var optionValidateUTF8: UInt64 { UInt64(CLibWebSockets_option_validate_utf8()) }
     /// Sentinel port for contexts that do not listen.
