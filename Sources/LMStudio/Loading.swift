@@ -180,6 +180,7 @@ struct ModelLifecycle: Sendable {
 
     func loading(modelKey: String, identifier: String?, ttl: Duration?, config: KVConfig) throws(LMStudioError) -> LoadCore {
         try validateKey(modelKey, endpoint: "loadModel")
+        if let identifier { try validateKey(identifier, endpoint: "loadModel") }
         var parameter: [String: JSONValue] = [
             "modelKey": .string(modelKey), "loadConfigStack": KVConfigStack.apiOverride(config).jsonValue,
         ]
