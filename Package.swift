@@ -73,6 +73,13 @@ let package = Package(
             dependencies: ["LMStudio", "LMStudioMockServer"],
             swiftSettings: swiftSettings
         ),
+        // Runs the built `lms-swift` as a subprocess (found next to the test bundle in the build
+        // products directory, or at $LMS_SWIFT_BINARY), against mock servers started in-process.
+        .testTarget(
+            name: "LMStudioCLITests",
+            dependencies: ["LMStudioMockServer", "LMStudio"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "TransportBenchmarks",
             dependencies: ["LMStudioTransport", "CTransportBench"],

@@ -87,10 +87,12 @@ enum Console {
     }
 }
 
-/// A one-line progress bar on stderr, drawn only when stderr is a terminal.
-struct ProgressBar: Sendable {
+/// A one-line progress bar on stderr, drawn only when stderr is a terminal. `finish()` clears
+/// the line, and only when something was drawn.
+final class ProgressBar: Sendable {
     let enabled: Bool
     let label: String
+    private let drawn = Mutex(false)
 
     init(label: String, enabled: Bool = Console.stderrIsTerminal) {
         self.label = label
@@ -104,11 +106,17 @@ struct ProgressBar: Sendable {
         let filled = Int((clamped * Double(width)).rounded(.down))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         let percent = Int((clamped * 100).rounded(.down))
-        Console.err("\r\u{1B}[2K\(label) \(bar) \(percent)%")
+        drawn.withLock { drawn in
+            drawn = true
+            Console.err("\r\u{1B}[2K\(label) \(bar) \(percent)%")
+        }
     }
 
     func finish() {
         guard enabled else { return }
-        Console.err("\r\u{1B}[2K")
+        drawn.withLock { drawn in
+            if drawn { Console.err("\r\u{1B}[2K") }
+            drawn = false
+        }
     }
 }

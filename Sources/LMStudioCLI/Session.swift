@@ -43,9 +43,8 @@ struct Session: Sendable {
             configuration.requestTimeout = timeout
             configuration.connectTimeout = timeout
         }
-        if options.verbose {
-            configuration.logger = LMStudioLogger(level: .debug)
-        }
+        // Without --verbose the SDK stays quiet: the CLI reports failures itself, as one error.
+        configuration.logger = options.verbose ? LMStudioLogger(level: .debug) : .disabled
         do {
             let client = try LMStudioClient(host: host, apiToken: apiToken, configuration: configuration)
             return Session(client: client, backend: Backend(client: client), mock: mock, options: options)

@@ -40,12 +40,13 @@ func runTool(_ arguments: [String]) async -> Int32 {
         CLIFailure(UsageError(message: "missing command", command: nil)).report()
         return ExitStatus.usage.rawValue
     }
-    if command == .mock {
-        return await runMock(line.passthrough)
-    }
     if line.help {
         Console.out(command.helpText)
         return ExitStatus.success.rawValue
+    }
+
+    if command == .mock {
+        return await runMock(line.passthrough)
     }
 
     let runner = CommandRunner(line: line)
