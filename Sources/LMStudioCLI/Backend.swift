@@ -76,19 +76,17 @@ struct Backend: Sendable {
     let client: LMStudioClient
 
     func version() async throws(LMStudioError) -> (version: String, build: Int?) {
-        let result = try await client.rawCall(.system, endpoint: "version")
-        return (result?["version"]?.stringValue ?? "unknown", result?["build"]?.intValue)
+        let version = try await client.system.version()
+        return (version.version, version.build)
     }
 
     func downloaded(_ kinds: [ModelKind]) async throws(LMStudioError) -> [DownloadedEntry] {
-        let result = try await client.rawCall(.system, endpoint: "listDownloadedModels")
         let names = Set(kinds.map(\.name))
-        return (result?.arrayValue ?? []).compactMap { info in
-            guard let type = info["type"]?.stringValue, names.contains(type) else { return nil }
+        return try await client.system.listDownloadedModels().compactMap { model in
+            guard names.contains(model.type.rawValue) else { return nil }
             return DownloadedEntry(
-                modelKey: info["modelKey"]?.stringValue ?? "", type: type, path: info["path"]?.stringValue ?? "",
-                sizeBytes: info["sizeBytes"]?.intValue ?? 0, displayName: info["displayName"]?.stringValue,
-                format: info["format"]?.stringValue
+                modelKey: model.modelKey, type: model.type.rawValue, path: model.path, sizeBytes: model.sizeBytes,
+                displayName: model.displayName, format: model.format.isEmpty ? nil : model.format
             )
         }
     }
@@ -96,186 +94,136 @@ struct Backend: Sendable {
     func loaded(_ kinds: [ModelKind]) async throws(LMStudioError) -> [LoadedEntry] {
         var entries: [LoadedEntry] = []
         for kind in kinds {
-            let result = try await client.rawCall(kind.namespace, endpoint: "listLoaded")
-            entries += (result?.arrayValue ?? []).map { Self.loadedEntry($0, kind: kind) }
+            let models = kind == .embedding ? try await client.embedding.listLoaded() : try await client.llm.listLoaded()
+            entries += models.map(Self.entry)
         }
         return entries
     }
 
-    static func loadedEntry(_ info: JSONValue, kind: ModelKind) -> LoadedEntry {
+    static func entry(_ model: LoadedModel) -> LoadedEntry {
         LoadedEntry(
-            identifier: info["identifier"]?.stringValue ?? "", modelKey: info["modelKey"]?.stringValue ?? "",
-            type: info["type"]?.stringValue ?? kind.name, contextLength: info["contextLength"]?.intValue,
-            path: info["path"]?.stringValue, instanceReference: info["instanceReference"]?.stringValue
+            identifier: model.identifier, modelKey: model.modelKey, type: model.type.rawValue,
+            contextLength: model.contextLength >= 0 ? model.contextLength : nil, path: model.path,
+            instanceReference: model.instanceReference
         )
     }
 
     /// The kind of a downloaded model key (LLM when unknown, so the server reports the error).
     func kind(ofModelKey key: String) async throws(LMStudioError) -> ModelKind {
-        let models = try await downloaded(ModelKind.all)
-        if let model = models.first(where: { $0.modelKey == key || $0.path == key }), model.type == "embedding" {
+        let models = try await client.system.listDownloadedModels()
+        if let model = models.first(where: { $0.modelKey == key || $0.path == key }), model.type == .embedding {
             return .embedding
         }
         return .llm
     }
 
+    /// The kind of a loaded identifier or model key, else of a downloaded key.
+    func kind(of model: String) async throws(LMStudioError) -> ModelKind {
+        let embeddings = try await client.embedding.listLoaded()
+        if embeddings.contains(where: { $0.identifier == model || $0.modelKey == model }) { return .embedding }
+        let llms = try await client.llm.listLoaded()
+        if llms.contains(where: { $0.identifier == model || $0.modelKey == model }) { return .llm }
+        return try await kind(ofModelKey: model)
+    }
+
     func load(
-        modelKey: String, identifier: String?, ttl: Duration?, contextLength: Int?, gpuRatio: Double?,
-        onProgress: @Sendable (Double) -> Void
+        modelKey: String, identifier: String?, ttl: Duration?, contextLength: Int?, gpu: GPUOffload?,
+        onProgress: @escaping @Sendable (Double) -> Void
     ) async throws(LMStudioError) -> LoadedEntry {
-        let kind = try await kind(ofModelKey: modelKey)
-        var fields: [JSONValue] = []
-        if let contextLength {
-            fields.append(["key": .string("\(kind.name).load.contextLength"), "value": .int(Int64(contextLength))])
+        if try await kind(ofModelKey: modelKey) == .embedding {
+            let configuration = EmbeddingLoadConfiguration(contextLength: contextLength, gpuOffload: gpu)
+            let model = try await client.embedding.load(
+                modelKey, identifier: identifier, ttl: ttl, configuration: configuration, onProgress: onProgress
+            )
+            return Self.entry(model.loadedInfo)
         }
-        if let gpuRatio {
-            fields.append(["key": "llm.load.llama.acceleration.offloadRatio", "value": .double(gpuRatio)])
-        }
-        var parameter: [String: JSONValue] = [
-            "modelKey": .string(modelKey),
-            "loadConfigStack": ["layers": [["layerName": "apiOverride", "config": ["fields": .array(fields)]]]],
-        ]
-        if let identifier { parameter["identifier"] = .string(identifier) }
-        if let ttl { parameter["ttlMs"] = .int(max(1, ttl.components.seconds * 1000 + ttl.components.attoseconds / 1_000_000_000_000_000)) }
-        let channel = try await client.rawChannel(kind.namespace, endpoint: "loadModel", creationParameter: .object(parameter))
-        for try await packet in channel {
-            switch packet["type"]?.stringValue {
-            case "progress": onProgress(packet["progress"]?.doubleValue ?? 0)
-            case "success":
-                if let info = packet["info"] { return Self.loadedEntry(info, kind: kind) }
-            default: break
-            }
-        }
-        throw LMStudioError(.protocolViolation, "the server ended the load without a result", endpoint: "loadModel")
+        let configuration = LLMLoadConfiguration(contextLength: contextLength, gpuOffload: gpu)
+        let model = try await client.llm.load(modelKey, identifier: identifier, ttl: ttl, configuration: configuration, onProgress: onProgress)
+        return Self.entry(model.loadedInfo)
     }
 
     /// Unloads an instance; throws `modelNotFound` when no loaded instance has the identifier.
     func unload(_ identifier: String) async throws(LMStudioError) {
-        for kind in ModelKind.all {
-            let loaded = try await loaded([kind])
-            if loaded.contains(where: { $0.identifier == identifier }) {
-                _ = try await client.rawCall(kind.namespace, endpoint: "unloadModel", parameter: ["identifier": .string(identifier)])
-                return
-            }
+        if try await client.llm.listLoaded().contains(where: { $0.identifier == identifier }) {
+            try await client.llm.unload(identifier)
+        } else if try await client.embedding.listLoaded().contains(where: { $0.identifier == identifier }) {
+            try await client.embedding.unload(identifier)
+        } else {
+            throw LMStudioError(.modelNotFound, "no loaded model has the identifier '\(identifier)'")
         }
-        throw LMStudioError(.modelNotFound, "no loaded model has the identifier '\(identifier)'")
     }
 
-    /// Gets a loaded instance by identifier or key, loading the model when needed.
-    func getOrLoad(_ model: String, kind: ModelKind, onProgress: @Sendable (Double) -> Void) async throws(LMStudioError) -> LoadedEntry {
-        let parameter: JSONValue = ["identifier": .string(model), "loadConfigStack": ["layers": []]]
-        let channel = try await client.rawChannel(kind.namespace, endpoint: "getOrLoad", creationParameter: parameter)
-        for try await packet in channel {
-            switch packet["type"]?.stringValue {
-            case "loadProgress": onProgress(packet["progress"]?.doubleValue ?? 0)
-            case "alreadyLoaded", "loadSuccess":
-                if let info = packet["info"] { return Self.loadedEntry(info, kind: kind) }
-            default: break
-            }
-        }
-        throw LMStudioError(.protocolViolation, "the server ended get-or-load without a result", endpoint: "getOrLoad")
-    }
-
-    private static func specifier(_ instance: LoadedEntry) -> JSONValue {
-        if let reference = instance.instanceReference {
-            return ["type": "instanceReference", "instanceReference": .string(reference)]
-        }
-        return ["type": "query", "query": ["identifier": .string(instance.identifier)]]
-    }
-
-    /// Runs a prediction, calling `onFragment` with each piece of text as it arrives. When the
-    /// task is cancelled the prediction is cancelled on the server, and `CancellationError` is
-    /// thrown once the server has stopped.
-    func predict(
-        _ request: PredictionRequest, onLoadProgress: @Sendable (Double) -> Void, onFragment: @Sendable (String) -> Void
-    ) async throws -> PredictionOutcome {
-        let instance = try await getOrLoad(request.model, kind: .llm, onProgress: onLoadProgress)
-        var fields: [JSONValue] = []
-        if let temperature = request.temperature {
-            fields.append(["key": "llm.prediction.temperature", "value": .double(temperature)])
-        }
-        if let maxTokens = request.maxTokens {
-            fields.append(["key": "llm.prediction.maxPredictedTokens", "value": ["checked": true, "value": .int(Int64(maxTokens))]])
-        }
-        if let schema = request.schema {
-            fields.append(["key": "llm.prediction.structured", "value": ["type": "json", "jsonSchema": schema]])
-        }
-        let stack: JSONValue = ["layers": [["layerName": "apiOverride", "config": ["fields": .array(fields)]]]]
-        let endpoint: String
-        var parameter: [String: JSONValue] = ["modelSpecifier": Self.specifier(instance), "predictionConfigStack": stack]
+    /// Runs a prediction (loading the model first if needed), calling `onFragment` with each
+    /// piece of text as it arrives. When the task is cancelled the SDK cancels the prediction
+    /// on the server; `CancellationError` is thrown once the server has stopped.
+    func predict(_ request: PredictionRequest, onFragment: @Sendable (String) -> Void) async throws -> PredictionOutcome {
+        let model = try await client.llm.model(request.model)
+        let configuration = PredictionConfiguration(
+            maxTokens: request.maxTokens, temperature: request.temperature,
+            structured: request.schema.map { .jsonSchema($0) }
+        )
+        let stream: PredictionStream
         switch request.input {
         case .chat(let messages):
-            endpoint = "predict"
-            parameter["history"] = [
-                "messages": .array(messages.map { ["role": .string($0.role), "content": [["type": "text", "text": .string($0.text)]]] })
-            ]
-        case .raw(let prompt):
-            endpoint = "completeRawText"
-            parameter["rawPrompt"] = .string(prompt)
-        }
-        let channel = try await client.rawChannel(.llm, endpoint: endpoint, creationParameter: .object(parameter))
-        let result: (String, JSONValue?, JSONValue?) = try await withTaskCancellationHandler {
-            var content = ""
-            var iterator = channel.makeAsyncIterator()
-            while let packet = try await iterator.next() {
-                switch packet["type"]?.stringValue {
-                case "fragment":
-                    let piece = packet["fragment"]?["content"]?.stringValue ?? ""
-                    content += piece
-                    onFragment(piece)
-                case "success":
-                    return (content, packet["stats"], packet["modelInfo"])
-                default: break
+            var chat = Chat()
+            for message in messages {
+                switch message.role {
+                case "system": chat.append(.system(message.text))
+                case "assistant": chat.append(.assistant(message.text))
+                default: chat.append(.user(message.text))
                 }
             }
-            return (content, nil, nil)
-        } onCancel: {
-            try? channel.send(["type": "cancel"])
+            stream = model.respondStream(chat, configuration: configuration)
+        case .raw(let prompt):
+            stream = model.completeStream(prompt, configuration: configuration)
         }
-        try Task.checkCancellation()
-        var parsed: JSONValue?
-        if request.schema != nil { parsed = try? JSONValue(parsing: result.0) }
+        for try await fragment in stream {
+            onFragment(fragment.content)
+        }
+        let result = try await stream.result()
+        if Task.isCancelled || result.wasCancelled && Interrupt.wasInterrupted { throw CancellationError() }
         return PredictionOutcome(
-            content: result.0, stats: result.1 ?? .object([:]),
-            modelIdentifier: result.2?["identifier"]?.stringValue ?? instance.identifier, parsed: parsed
+            content: result.content, stats: Self.json(result.stats),
+            modelIdentifier: result.modelInfo?.identifier ?? model.identifier, parsed: result.parsed
         )
+    }
+
+    /// The stats with the wire names LM Studio uses.
+    static func json(_ stats: PredictionStats) -> JSONValue {
+        var object: [String: JSONValue] = ["stopReason": .string(stats.stopReason.rawValue)]
+        func set(_ key: String, _ value: Double?) { if let value { object[key] = .double(value) } }
+        func set(_ key: String, _ value: Int?) { if let value { object[key] = .int(Int64(value)) } }
+        if let stopString = stats.stopString { object["stopString"] = .string(stopString) }
+        set("tokensPerSecond", stats.tokensPerSecond)
+        set("numGpuLayers", stats.numGpuLayers)
+        set("timeToFirstTokenSec", stats.timeToFirstTokenSeconds)
+        set("totalTimeSec", stats.totalTimeSeconds)
+        set("promptTokensCount", stats.promptTokensCount)
+        set("predictedTokensCount", stats.predictedTokensCount)
+        set("totalTokensCount", stats.totalTokensCount)
+        if let draft = stats.usedDraftModelKey { object["usedDraftModelKey"] = .string(draft) }
+        set("totalDraftTokensCount", stats.totalDraftTokensCount)
+        set("acceptedDraftTokensCount", stats.acceptedDraftTokensCount)
+        set("rejectedDraftTokensCount", stats.rejectedDraftTokensCount)
+        set("ignoredDraftTokensCount", stats.ignoredDraftTokensCount)
+        return .object(object)
     }
 
     func embed(_ model: String, texts: [String]) async throws(LMStudioError) -> [[Double]] {
-        let instance = try await getOrLoad(model, kind: .embedding, onProgress: { _ in })
-        var vectors: [[Double]] = []
-        for text in texts {
-            let result = try await client.rawCall(
-                .embedding, endpoint: "embedString",
-                parameter: ["modelSpecifier": Self.specifier(instance), "inputString": .string(text)]
-            )
-            vectors.append((result?["embedding"]?.arrayValue ?? []).map { $0.doubleValue ?? 0 })
-        }
-        return vectors
+        try await client.embedding.model(model).embed(texts)
     }
 
     func tokenize(_ model: String, text: String) async throws(LMStudioError) -> [Int] {
-        let (kind, instance) = try await anyKindInstance(model)
-        let result = try await client.rawCall(
-            kind.namespace, endpoint: "tokenize", parameter: ["specifier": Self.specifier(instance), "inputString": .string(text)]
-        )
-        return (result?["tokens"]?.arrayValue ?? []).compactMap(\.intValue)
+        if try await kind(of: model) == .embedding {
+            return try await client.embedding.model(model).tokenize(text)
+        }
+        return try await client.llm.model(model).tokenize(text)
     }
 
     func countTokens(_ model: String, text: String) async throws(LMStudioError) -> Int {
-        let (kind, instance) = try await anyKindInstance(model)
-        let result = try await client.rawCall(
-            kind.namespace, endpoint: "countTokens", parameter: ["specifier": Self.specifier(instance), "inputString": .string(text)]
-        )
-        return result?["tokenCount"]?.intValue ?? 0
-    }
-
-    /// An instance of `model` in whichever namespace has (or can load) it.
-    private func anyKindInstance(_ model: String) async throws(LMStudioError) -> (ModelKind, LoadedEntry) {
-        let loadedEmbeddings = try await loaded([.embedding])
-        let kind: ModelKind =
-            loadedEmbeddings.contains { $0.identifier == model || $0.modelKey == model }
-            ? .embedding : try await kind(ofModelKey: model)
-        return (kind, try await getOrLoad(model, kind: kind, onProgress: { _ in }))
+        if try await kind(of: model) == .embedding {
+            return try await client.embedding.model(model).countTokens(text)
+        }
+        return try await client.llm.model(model).countTokens(text)
     }
 }

@@ -110,12 +110,12 @@ struct CommandRunner: Sendable {
 
     // MARK: load, unload
 
-    private func gpuRatio() throws(UsageError) -> Double? {
+    private func gpuRatio() throws(UsageError) -> GPUOffload? {
         switch line.value("--gpu") {
         case nil: return nil
-        case "max": return 1
-        case "off": return 0
-        default: return try line.number("--gpu", in: 0...1)
+        case "max": return .max
+        case "off": return .off
+        default: return try line.number("--gpu", in: 0...1).map { .ratio($0) }
         }
     }
 
@@ -127,7 +127,7 @@ struct CommandRunner: Sendable {
         do {
             entry = try await session.backend.load(
                 modelKey: key, identifier: line.value("--identifier"), ttl: try line.seconds("--ttl"),
-                contextLength: try line.integer("--context-length", minimum: 1), gpuRatio: try gpuRatio(),
+                contextLength: try line.integer("--context-length", minimum: 1), gpu: try gpuRatio(),
                 onProgress: { bar.update($0) }
             )
         } catch {
@@ -261,16 +261,13 @@ struct CommandRunner: Sendable {
         let request = PredictionRequest(
             model: model, input: input, temperature: settings.temperature, maxTokens: settings.maxTokens, schema: schema
         )
-        let bar = ProgressBar(label: "Loading \(model)")
         let streaming = !json
         let printed = Printed()
         let outcome: PredictionOutcome
         do {
             outcome = try await session.backend.predict(
                 request,
-                onLoadProgress: { bar.update($0) },
                 onFragment: { piece in
-                    if printed.isFirst { bar.finish() }
                     if streaming {
                         Console.out(piece)
                         printed.record(piece)
@@ -278,11 +275,9 @@ struct CommandRunner: Sendable {
                 }
             )
         } catch {
-            bar.finish()
             if streaming, printed.count > 0, !printed.endsWithNewline { Console.out("\n") }
             throw error
         }
-        bar.finish()
         if streaming {
             if !printed.endsWithNewline { Console.out("\n") }
         } else {
@@ -323,9 +318,8 @@ struct CommandRunner: Sendable {
 
 /// What the streamed reply has printed so far (fragments arrive on SDK tasks).
 private final class Printed: Sendable {
-    private let state = Mutex((count: 0, lastIsNewline: false, first: true))
+    private let state = Mutex((count: 0, lastIsNewline: false))
 
-    var isFirst: Bool { state.withLock { state in defer { state.first = false }; return state.first } }
     var count: Int { state.withLock { $0.count } }
     var endsWithNewline: Bool { state.withLock { $0.count == 0 || $0.lastIsNewline } }
 

@@ -302,7 +302,11 @@ struct CLICommandTests {
             let result = try await CLI.run(server.hostArguments + ["complete", "qwen2.5-0.5b-instruct", "The quick brown fox"])
             #expect(result.status == 0, "\(result)")
             #expect(result.stdout == "jumps over the lazy dog.\n")
-            #expect(server.received(endpoint: "completeRawText").last?["creationParameter"]?["rawPrompt"] == "The quick brown fox")
+            let request = try #require(server.received(endpoint: "predict").last?["creationParameter"])
+            let messages = request["history"]?["messages"]?.arrayValue ?? []
+            #expect(messages.last?["content"]?.arrayValue?.first?["text"] == "The quick brown fox")
+            let layers = request["predictionConfigStack"]?["layers"]?.arrayValue ?? []
+            #expect(layers.contains { $0["layerName"] == "completeModeFormatting" }, "raw completion, no chat template")
             let json = try document(try await CLI.run(server.hostArguments + ["--json", "complete", "qwen2.5-0.5b-instruct", "The quick"]))
             #expect(json["content"] == "jumps over the lazy dog.")
             #expect(json["stats"]?.objectValue != nil)
