@@ -61,6 +61,8 @@ struct PredictionRequest: Sendable {
     var temperature: Double?
     var maxTokens: Int?
     var schema: JSONValue?
+    /// Fails with `timeout` when the server sends nothing for this long.
+    var idleTimeout: Duration?
 }
 
 /// How a prediction ended.
@@ -160,7 +162,7 @@ struct Backend: Sendable {
         let model = try await client.llm.model(request.model)
         let configuration = PredictionConfiguration(
             maxTokens: request.maxTokens, temperature: request.temperature,
-            structured: request.schema.map { .jsonSchema($0) }
+            structured: request.schema.map { .jsonSchema($0) }, idleTimeout: request.idleTimeout
         )
         let stream: PredictionStream
         switch request.input {

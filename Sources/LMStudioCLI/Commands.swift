@@ -259,7 +259,8 @@ struct CommandRunner: Sendable {
         _ session: Session, model: String, input: PredictionRequest.Input, settings: PredictionSettings, schema: JSONValue?
     ) async throws -> PredictionOutcome {
         let request = PredictionRequest(
-            model: model, input: input, temperature: settings.temperature, maxTokens: settings.maxTokens, schema: schema
+            model: model, input: input, temperature: settings.temperature, maxTokens: settings.maxTokens, schema: schema,
+            idleTimeout: line.global.timeout
         )
         let streaming = !json
         let printed = Printed()

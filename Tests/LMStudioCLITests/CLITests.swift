@@ -426,6 +426,15 @@ struct CLIExitStatusTests {
         }
     }
 
+    @Test("a prediction that stalls longer than --timeout exits 6")
+    func stalledPrediction() async throws {
+        try await withMock({ $0.behavior.fragmentIntervalsByPrompt["slow"] = .seconds(10) }) { server in
+            let result = try await CLI.run(server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "slow", "--timeout", "0.5"])
+            #expect(result.status == 6, "\(result)")
+            #expect(result.stdout == "Hello!\n", "the part that arrived, then a newline")
+        }
+    }
+
     @Test("a server error's cause and suggestion follow the first error line")
     func serverErrorDetails() async throws {
         try await withMock({
