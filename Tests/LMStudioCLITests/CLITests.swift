@@ -239,6 +239,8 @@ struct CLICommandTests {
             #expect(result.stdout == "What is 2+2?\n")
             let dash = try await CLI.run(server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "-"], stdin: "line one\nline two\n")
             #expect(dash.stdout == "line one\nline two\n")
+            let json = try document(try await CLI.run(server.hostArguments + ["--json", "chat", "qwen2.5-0.5b-instruct"], stdin: "piped"))
+            #expect(json["content"] == "piped")
             let empty = try await CLI.run(server.hostArguments + ["chat", "qwen2.5-0.5b-instruct"], stdin: "")
             #expect(empty.status == 2, "\(empty)")
         }
@@ -508,6 +510,29 @@ struct CLITerminalTests {
             #expect(predictions.count == 2)
             let history = predictions.last?["creationParameter"]?["history"]?["messages"]?.arrayValue ?? []
             #expect(history.map { $0["role"] } == ["system", "user", "assistant", "user"], "the second turn carries the first")
+        }
+    }
+}
+
+extension CLITerminalTests {
+    @Test("interactive chat with --json prints one JSON line per turn")
+    func interactiveJSON() async throws {
+        try await withMock({ $0.behavior = .echo }) { server in
+            let terminal = try TerminalSession(server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "--json"])
+            try await terminal.waitFor { $0.contains("Ctrl-D") }
+            terminal.type("one\n")
+            try await terminal.waitFor { $0.contains(#""content":"one""#) }
+            terminal.type("two\n")
+            try await terminal.waitFor { $0.contains(#""content":"two""#) }
+            terminal.type("\u{4}")
+            #expect(try await terminal.wait() == 0, "screen:\n\(terminal.screen)")
+            let documents = terminal.screen.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("{") }
+            #expect(documents.count == 2, "screen:\n\(terminal.screen)")
+            for line in documents {
+                let json = try JSONValue(parsing: String(line))
+                #expect(json["modelIdentifier"] == "qwen2.5-0.5b-instruct")
+                #expect(json["stats"]?.objectValue != nil)
+            }
         }
     }
 }
