@@ -333,6 +333,8 @@ final class PredictionCore: @unchecked Sendable {
     private let busy = Atomic<Bool>(false)
     private let cancelRequested = Atomic<Bool>(false)
     private let timedOut = Atomic<Bool>(false)
+    /// Set once the `success` packet arrived: no cancel is sent after that.
+    private let completed = Atomic<Bool>(false)
     private let packets = Atomic<Int>(0)
     private let shared = LockedValue<(channel: ChannelCore?, cancelSent: Bool, watchdog: Task<Void, Never>?)>((nil, false, nil))
 
@@ -342,6 +344,7 @@ final class PredictionCore: @unchecked Sendable {
     private var content = ""
     private var reasoning = ""
     private var nonReasoning = ""
+    private var splitsReasoning = false
     private var sawFirstToken = false
     private var toolCalls: [ToolCallRequestData] = []
     private var toolFailures: [SerializedError] = []
@@ -357,14 +360,15 @@ final class PredictionCore: @unchecked Sendable {
     deinit {
         let (channel, sent, watchdog) = shared.withLock { $0 }
         watchdog?.cancel()
-        if let channel, !sent, !channel.isFinished {
-            // Abandoned mid-stream: tell the server to stop.
+        if let channel, !sent, outcome == nil, !channel.isFinished {
+            // Abandoned mid-stream: tell the server to stop (never after the result arrived).
             try? channel.send(["type": "cancel"])
         }
     }
 
     /// Sends the cancel packet once (now, or as soon as the channel opens).
     func requestCancel() {
+        guard !completed.load(ordering: .relaxed) else { return }
         cancelRequested.store(true, ordering: .relaxed)
         let channel = shared.withLock { state -> ChannelCore? in
             guard let channel = state.channel, !state.cancelSent else { return nil }
@@ -405,6 +409,11 @@ final class PredictionCore: @unchecked Sendable {
                 if sendCancel { try? channel.send(["type": "cancel"]) }
                 startWatchdog(channel)
             } catch {
+                if error.code == .cancelled, Task.isCancelled {
+                    // Cancelled before the server saw anything: an empty, cancelled result.
+                    outcome = .success(partialResult())
+                    return nil
+                }
                 outcome = .failure(error)
                 throw error
             }
@@ -418,6 +427,7 @@ final class PredictionCore: @unchecked Sendable {
                     // The consuming task was cancelled: stop the server, then read its answer.
                     requestCancel()
                     iterator!.ignoresCancellation = true
+                    startCancelGrace()
                     continue
                 }
                 if timedOut.load(ordering: .relaxed) {
@@ -448,11 +458,18 @@ final class PredictionCore: @unchecked Sendable {
             case "fragment":
                 if cancelRequested.load(ordering: .relaxed) { continue }  // PY: drop what arrives after cancel
                 guard let fragment = PredictionFragment(json: members["fragment"]) else { continue }
+                let plain = !fragment.isStructural && fragment.reasoningType == .none
+                if !plain && !splitsReasoning {
+                    // Until the first reasoning or structural fragment, the non-reasoning text
+                    // is the whole content: keep one copy only.
+                    splitsReasoning = true
+                    nonReasoning = content
+                }
                 content += fragment.content
-                if !fragment.isStructural {
-                    if fragment.reasoningType == .none {
+                if splitsReasoning {
+                    if plain {
                         nonReasoning += fragment.content
-                    } else if fragment.reasoningType == .reasoning {
+                    } else if !fragment.isStructural && fragment.reasoningType == .reasoning {
                         reasoning += fragment.content
                     }
                 }
@@ -483,6 +500,7 @@ final class PredictionCore: @unchecked Sendable {
                 toolFailures.append(error)
                 callbacks.onToolCallEvent?(.failed(error, rawContent: members["rawContent"]?.stringValue))
             case "success":
+                completed.store(true, ordering: .relaxed)
                 outcome = .success(result(success: members))
                 stopWatchdog()
                 return nil
@@ -497,10 +515,11 @@ final class PredictionCore: @unchecked Sendable {
         var parsed: JSONValue?
         if parsesJSON, stats.stopReason != .userStopped { parsed = try? JSONValue(parsing: content) }
         return PredictionResult(
-            content: content, reasoningContent: reasoning, nonReasoningContent: nonReasoning, stats: stats,
+            content: content, reasoningContent: reasoning, nonReasoningContent: splitsReasoning ? nonReasoning : content,
+            stats: stats,
             modelInfo: m["modelInfo"].flatMap(LoadedModel.init(json:)),
-            loadConfiguration: m["loadModelConfig"].flatMap { try? KVConfig(jsonValue: $0) } ?? KVConfig(),
-            predictionConfiguration: m["predictionConfig"].flatMap { try? KVConfig(jsonValue: $0) } ?? KVConfig(),
+            loadConfiguration: KVConfig(lenient: m["loadModelConfig"]),
+            predictionConfiguration: KVConfig(lenient: m["predictionConfig"]),
             parsed: parsed, toolCallRequests: toolCalls, toolCallFailures: toolFailures
         )
     }
@@ -509,7 +528,7 @@ final class PredictionCore: @unchecked Sendable {
     private func partialResult() -> PredictionResult {
         stopWatchdog()
         return PredictionResult(
-            content: content, reasoningContent: reasoning, nonReasoningContent: nonReasoning,
+            content: content, reasoningContent: reasoning, nonReasoningContent: splitsReasoning ? nonReasoning : content,
             stats: PredictionStats(stopReason: .userStopped), modelInfo: nil, loadConfiguration: KVConfig(),
             predictionConfiguration: KVConfig(), parsed: nil, toolCallRequests: toolCalls, toolCallFailures: toolFailures
         )
@@ -549,6 +568,24 @@ final class PredictionCore: @unchecked Sendable {
             }
         }
         shared.withLock { $0.watchdog = task }
+    }
+
+    /// How long a cancelled task waits for the server to confirm the cancel before it keeps
+    /// the partial result without the server's statistics.
+    static let cancelGrace = Duration.seconds(10)
+
+    /// Bounds the wait for the server's answer to a cancel sent because the consuming task
+    /// was cancelled (the server answers silence to packets it rejects).
+    private func startCancelGrace() {
+        guard let channel = shared.withLock({ $0.channel }) else { return }
+        let timer = Task.detached { [weak channel] in
+            do { try await Task.sleep(for: Self.cancelGrace) } catch { return }
+            channel?.finish(.failed(LMStudioError(.cancelled, "the server did not confirm the cancellation", endpoint: "predict")))
+        }
+        shared.withLock { state in
+            state.watchdog?.cancel()
+            state.watchdog = timer
+        }
     }
 
     private let firstTokenSeen = Atomic<Bool>(false)

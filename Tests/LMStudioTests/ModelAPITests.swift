@@ -1,4 +1,4 @@
-import LMStudio
+@testable import LMStudio
 import LMStudioMockServer
 import Synchronization
 import Testing
@@ -115,8 +115,9 @@ struct CatalogueTests {
     }
 
     @Test func loadingReportsProgressAsAnAsyncSequence() async throws {
-        try await withMockClient { _, client in
+        try await withMockClient { server, client in
             let loading = try client.embedding.loading(embeddingModel, identifier: "second-embedder")
+            defer { #expect(received(server, "loadModel").first?["creationParameter"]?["ttlMs"] == 3_600_000) }
             var values: [Double] = []
             for try await value in loading { values.append(value) }
             #expect(values == [0.25, 0.5, 0.75, 1])
@@ -185,6 +186,17 @@ struct CatalogueTests {
         }
     }
 
+    @Test func aClientWithoutDefaultTTLSendsNone() async throws {
+        var configuration = LMStudioClient.Configuration()
+        configuration.defaultModelTTL = nil
+        try await withMockClient(clientConfiguration: configuration) { server, client in
+            _ = try await client.llm.model(notLoadedModel)
+            _ = try await client.llm.load(notLoadedModel, identifier: "another")
+            #expect(received(server, "getOrLoad").first?["creationParameter"]?["loadTtlMs"] == nil)
+            #expect(received(server, "loadModel").first?["creationParameter"]?["ttlMs"] == nil)
+        }
+    }
+
     @Test func invalidArgumentsFailBeforeAnyIO() async throws {
         try await withMockClient { server, client in
             do {
@@ -250,11 +262,134 @@ struct HandleTests {
         }
     }
 
+    @Test func largeBatchesKeepTheirOrder() async throws {
+        try await withMockClient { _, client in
+            let model = try await client.embedding.model(embeddingModel)
+            let texts = (0..<100).map { "text number \($0)" }
+            let vectors = try await model.embed(texts)
+            #expect(vectors.count == 100)
+            #expect(vectors[42] == (try await model.embed(texts[42])))
+            let llm = try await client.llm.model(chatModel)
+            let tokens = try await llm.tokenize(texts)
+            #expect(tokens.map(\.count) == texts.map { _ in 3 })
+            #expect(client.inFlightCounts.calls == 0)
+        }
+    }
+
     @Test func serverVersion() async throws {
         try await withMockClient { _, client in
             let version = try await client.system.version()
             #expect(version.version == "0.3.31")
             #expect(version.build == 7)
+        }
+    }
+}
+
+@Suite("Repository and diagnostics")
+struct RepositoryTests {
+    @Test func searchDownloadAndLoad() async throws {
+        try await withMockClient { server, client in
+            let hits = try await client.repository.search("gemma", limit: 5)
+            let hit = try #require(hits.first)
+            #expect(hit.name == "gemma-3-270m-it")
+            let options = try await client.repository.downloadOptions(for: hit)
+            let option = try #require(options.first)
+            #expect(option.isRecommended)
+            #expect(option.sizeBytes > 0)
+            let progress = Mutex<[DownloadProgress]>([])
+            let finalizing = Mutex(false)
+            let key = try await client.repository.download(
+                downloadIdentifier: option.downloadIdentifier,
+                onProgress: { update in progress.withLock { $0.append(update) } },
+                onFinalizing: { finalizing.withLock { $0 = true } }
+            )
+            #expect(key == "gemma-3-270m-it")
+            let updates = progress.withLock { $0 }
+            #expect(updates.count == 4)
+            #expect(updates.last?.fraction == 1)
+            #expect(finalizing.withLock { $0 })
+            #expect(try await client.llm.listDownloaded().contains { $0.modelKey == key })
+            let model = try await client.llm.model(key)
+            #expect(try await model.respond("Hi").content == defaultReply)
+            let search = try #require(received(server, "searchModels").first?["parameter"])
+            #expect(search == ["opts": ["searchTerm": "gemma", "limit": 5]])
+        }
+    }
+
+    @Test func emptySearchTermIsRejected() async throws {
+        try await withMockClient { _, client in
+            do {
+                _ = try await client.repository.search("")
+                Issue.record("expected an error")
+            } catch let error as LMStudioError {
+                #expect(error.code == .invalidArgument)
+            }
+        }
+    }
+
+    @Test func streamLogsDeliversPredictionInputsAndStops() async throws {
+        try await withMockClient { server, client in
+            let model = try await client.llm.model(chatModel)
+            let logs = client.diagnostics.streamLogs()
+            let done = Mutex(false)
+            let reader = Task { () async throws -> LogEvent? in
+                defer { done.withLock { $0 = true } }
+                for try await entry in logs { return entry }
+                return nil
+            }
+            // The log channel opens asynchronously: predict until the reader has an entry.
+            while !done.withLock({ $0 }) { _ = try await model.respond("Log me") }
+            let entry = try #require(try await reader.value)
+            guard case .predictionInput(let identifier, _, let input) = entry.kind else {
+                Issue.record("unexpected log entry \(entry)")
+                return
+            }
+            #expect(identifier == chatModel)
+            #expect(input.contains("Log me"))
+            #expect(entry.timestamp > 0)
+            logs.stop()
+            var rest = 0
+            for try await _ in logs { rest += 1 }  // ends when the server closes the channel
+            #expect(rest >= 0)
+            #expect(server.receivedMessages.compactMap(\.json).contains { $0["message"] == ["type": "stop"] })
+        }
+    }
+}
+
+@Suite("Files and queries")
+struct FilesAndQueryTests {
+    @Test func uploadAFileAndAttachIt() async throws {
+        try await withMockClient { server, client in
+            let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2]
+            let part = try await client.files.upload(name: "cat.png", contents: png)
+            #expect(part.fileType == "image")
+            #expect(part.sizeBytes == png.count)
+            let upload = try #require(received(server, "uploadFileBase64").first?["parameter"])
+            #expect(upload["contentBase64"] == "iVBORw0KGgoBAg==")
+            let model = try await client.llm.model(chatModel)
+            _ = try await model.respond([.user("What is this?", files: [part])])
+            let history = try #require(received(server, "predict").first?["creationParameter"]?["history"])
+            #expect(history["messages"]?.arrayValue?.first?["content"]?.arrayValue?[1]["identifier"] == .string(part.identifier))
+        }
+    }
+
+    @Test func base64MatchesRFC4648() {
+        let cases: [(String, String)] = [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")]
+        for (plain, encoded) in cases { #expect(Base64.encode(Array(plain.utf8)) == encoded) }
+    }
+
+    @Test func modelMatchingAQuery() async throws {
+        try await withMockClient { _, client in
+            let model = try await client.llm.model(matching: ModelQuery(identifier: chatModel))
+            #expect(model.identifier == chatModel)
+            let embedder = try await client.embedding.model(matching: ModelQuery(identifier: embeddingModel))
+            #expect(embedder.identifier == embeddingModel)
+            do {
+                _ = try await client.llm.model(matching: ModelQuery(identifier: "nothing-like-this"))
+                Issue.record("expected an error")
+            } catch let error as LMStudioError {
+                #expect(error.code == .modelNotFound)
+            }
         }
     }
 }
