@@ -48,7 +48,7 @@ enum Command: String, CaseIterable, Sendable {
         case .load:
             [
                 OptionSpec("--identifier", value: "ID", "Identifier of the new instance (default: chosen by the server)."),
-                OptionSpec("--ttl", value: "SECONDS", "Unload the instance after this long without use."),
+                OptionSpec("--ttl", value: "SECONDS", "Unload the instance after this long without use (default: never)."),
                 OptionSpec("--context-length", value: "N", "Context length in tokens."),
                 OptionSpec("--gpu", value: "RATIO", "Share of the model offloaded to the GPU (0…1, or 'max' / 'off')."),
             ]
@@ -92,7 +92,7 @@ enum Command: String, CaseIterable, Sendable {
         case .chat:
             """
             MODEL is a model key or a loaded instance identifier; a model that is not loaded
-            is loaded first. The reply streams to stdout as it arrives.
+            is loaded first (and unloaded after an hour without use). The reply streams to stdout as it arrives.
             The prompt is PROMPT, else standard input when it is not a terminal. With neither,
             on a terminal, chat is an interactive conversation with history: one prompt per
             line, until end of input (Ctrl-D) or /exit.

@@ -15,7 +15,7 @@ struct Session: Sendable {
     let options: GlobalOptions
 
     /// Creates the client from the global options; with `--mock`, starts the mock first.
-    static func open(_ options: GlobalOptions) async throws -> Session {
+    static func open(_ options: GlobalOptions, command: Command?) async throws -> Session {
         var host = options.host
         var apiToken = options.apiToken
         var mock: MockServer?
@@ -39,6 +39,9 @@ struct Session: Sendable {
             host = String(cString: value)
         }
         var configuration = LMStudioClient.Configuration()
+        // An explicit `load` keeps the model until it is unloaded (or --ttl); models that
+        // chat, embed and tokenize load on demand get the SDK's default TTL (one hour).
+        if command == .load { configuration.defaultModelTTL = nil }
         if let timeout = options.timeout {
             configuration.requestTimeout = timeout
             configuration.connectTimeout = timeout

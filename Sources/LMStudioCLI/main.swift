@@ -59,7 +59,7 @@ func runTool(_ arguments: [String]) async -> Int32 {
     return await Interrupt.run {
         let session: Session
         do {
-            session = try await Session.open(line.global)
+            session = try await Session.open(line.global, command: command)
         } catch {
             cliFailure(error).report()
             return cliFailure(error).status.rawValue

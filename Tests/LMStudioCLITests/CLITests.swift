@@ -166,6 +166,7 @@ struct CLICommandTests {
             let plain = try await CLI.run(server.hostArguments + ["load", "llama-3.2-1b-instruct"])
             #expect(plain.status == 0, "\(plain)")
             #expect(plain.stdout == "llama-3.2-1b-instruct\n")
+            #expect(server.received(endpoint: "loadModel").last?["creationParameter"]?["ttlMs"] == nil, "no TTL unless --ttl")
             // stderr is not a terminal: no progress bar.
             #expect(!plain.stderr.contains("%"))
 
@@ -292,6 +293,7 @@ struct CLICommandTests {
             let result = try await CLI.run(server.hostArguments + ["chat", "llama-3.2-1b-instruct", "Hi"])
             #expect(result.status == 0, "\(result)")
             #expect(server.loadedIdentifiers.contains("llama-3.2-1b-instruct"))
+            #expect(server.received(endpoint: "getOrLoad").last?["creationParameter"]?["loadTtlMs"] == 3_600_000)
             let missing = try await CLI.run(server.hostArguments + ["chat", "no-such-model", "Hi"])
             #expect(missing.status == 3, "\(missing)")
             #expect(missing.stderr.hasPrefix("error: "))
