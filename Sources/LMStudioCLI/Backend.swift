@@ -37,7 +37,6 @@ struct LoadedEntry: Sendable {
     var type: String
     var contextLength: Int?
     var path: String?
-    var instanceReference: String?
 
     var json: JSONValue {
         var object: [String: JSONValue] = [
@@ -105,8 +104,7 @@ struct Backend: Sendable {
     static func entry(_ model: LoadedModel) -> LoadedEntry {
         LoadedEntry(
             identifier: model.identifier, modelKey: model.modelKey, type: model.type.rawValue,
-            contextLength: model.contextLength >= 0 ? model.contextLength : nil, path: model.path,
-            instanceReference: model.instanceReference
+            contextLength: model.contextLength >= 0 ? model.contextLength : nil, path: model.path
         )
     }
 

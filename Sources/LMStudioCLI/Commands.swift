@@ -143,19 +143,14 @@ struct CommandRunner: Sendable {
     }
 
     private func unload(_ session: Session) async throws {
-        var identifiers: [String]
-        if line.flag("--all") {
-            identifiers = try await session.backend.loaded(ModelKind.all).map(\.identifier)
-        } else {
-            identifiers = [line.positionals[0]]
-        }
-        var unloaded: [String] = []
+        let identifiers =
+            line.flag("--all")
+            ? try await session.backend.loaded(ModelKind.all).map(\.identifier) : [line.positionals[0]]
         for identifier in identifiers {
             try await session.backend.unload(identifier)
-            unloaded.append(identifier)
+            // Printed as each one goes, so a failure part-way leaves an accurate record.
             if !json { Console.out(identifier + "\n") }
         }
-        identifiers = unloaded
         if json {
             Console.json(["unloaded": .array(identifiers.map { .string($0) })])
         } else if identifiers.isEmpty {
@@ -168,14 +163,12 @@ struct CommandRunner: Sendable {
     private struct PredictionSettings {
         var temperature: Double?
         var maxTokens: Int?
-        var schemaPath: String?
     }
 
     private func predictionSettings() throws(UsageError) -> PredictionSettings {
         PredictionSettings(
             temperature: try line.number("--temperature", in: 0...2),
-            maxTokens: try line.integer("--max-tokens", minimum: 1),
-            schemaPath: line.value("--schema")
+            maxTokens: try line.integer("--max-tokens", minimum: 1)
         )
     }
 
