@@ -439,6 +439,36 @@ struct CLIExitStatusTests {
         }
     }
 
+    @Test("a connection lost during a reply exits 5 after what arrived")
+    func connectionLost() async throws {
+        try await withMock({ $0.behavior.faults = [.dropConnection(afterFragments: 2)] }) { server in
+            let result = try await CLI.run(server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "Hi"])
+            #expect(result.status == 5, "\(result)")
+            #expect(result.stdout == "Hello! I\n")
+            #expect(result.stderr.hasPrefix("error: "))
+        }
+    }
+
+    @Test("Ctrl-C during load cancels the load and exits 130")
+    func interruptLoad() async throws {
+        try await withMock({
+            $0.behavior.loadProgressSteps = 50
+            $0.behavior.loadStepInterval = .milliseconds(100)
+        }) { server in
+            let process = try CLI.Process(server.hostArguments + ["load", "llama-3.2-1b-instruct"], stdin: nil, environment: [:])
+            let deadline = ContinuousClock.now + .seconds(10)
+            while server.received(endpoint: "loadModel").isEmpty, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            process.signal(SIGINT)
+            let result = try await process.wait(timeout: .seconds(10))
+            #expect(result.status == 130, "\(result)")
+            #expect(result.stdout.isEmpty)
+            #expect(!server.loadedIdentifiers.contains("llama-3.2-1b-instruct"))
+        }
+    }
+
     @Test("a server error's cause and suggestion follow the first error line")
     func serverErrorDetails() async throws {
         try await withMock({
