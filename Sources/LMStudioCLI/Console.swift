@@ -17,7 +17,7 @@ enum Console {
     static func err(_ text: String) { write(text, to: STDERR_FILENO) }
 
     /// Writes one JSON document (compact, on one line) to stdout.
-    static func json(_ value: JSONValue) { out(value.serialized() + "\n") }
+    static func json(_ value: JSONValue) { out(value.serialized(sortedKeys: true) + "\n") }
 
     static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
     static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }

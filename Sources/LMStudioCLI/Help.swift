@@ -9,7 +9,7 @@ enum Command: String, CaseIterable, Sendable {
         case .ps: "List loaded models."
         case .load: "Load a model."
         case .unload: "Unload a model (or all of them)."
-        case .chat: "Chat with a model (one prompt, stdin, or an interactive conversation)."
+        case .chat: "Chat with a model (a prompt, stdin, or interactively)."
         case .complete: "Complete a raw text prompt."
         case .embed: "Embed texts (JSON array of vectors)."
         case .tokenize: "Tokenize a text (JSON array of token ids, or the count)."
@@ -74,11 +74,13 @@ enum Command: String, CaseIterable, Sendable {
             """
         case .ls:
             """
-            --json: an array of objects with modelKey, type, path, sizeBytes, displayName, format.
+            --json: an array of objects with modelKey, type, path, sizeBytes, displayName
+            and format.
             """
         case .ps:
             """
-            --json: an array of objects with identifier, modelKey, type, contextLength, path.
+            --json: an array of objects with identifier, modelKey, type, contextLength and
+            path.
             """
         case .load:
             """
@@ -91,12 +93,17 @@ enum Command: String, CaseIterable, Sendable {
             """
         case .chat:
             """
-            MODEL is a model key or a loaded instance identifier; a model that is not loaded
-            is loaded first (and unloaded after an hour without use). The reply streams to stdout as it arrives.
-            The prompt is PROMPT, else standard input when it is not a terminal. With neither,
-            on a terminal, chat is an interactive conversation with history: one prompt per
-            line, until end of input (Ctrl-D) or /exit.
+            MODEL is a model key or a loaded instance identifier; a model that is not
+            loaded is loaded first (and unloaded after an hour without use). The reply
+            streams to stdout as it arrives.
+
+            The prompt is PROMPT ("-" for standard input), else standard input when it is
+            not a terminal. With neither, on a terminal, chat is an interactive
+            conversation with history: one message per line, until end of input (Ctrl-D)
+            or /exit.
+
             Ctrl-C cancels the prediction on the server and exits with status 130.
+
             --json: {"content": …, "stats": {…}, "modelIdentifier": …} (with --schema also
             "parsed": the reply as JSON); one line per turn in an interactive conversation.
             """
@@ -187,13 +194,32 @@ enum Help {
 }
 
 private func formatOptions(_ options: [OptionSpec]) -> String {
-    options.map { option in
+    let column = 24
+    return options.map { option in
         var left = option.alias.map { "\($0), " } ?? ""
         left += option.name
         if let value = option.value { left += " \(value)" }
-        if left.count >= 24 { return "  \(left)\n  \(String(repeating: " ", count: 24))\(option.help)\n" }
-        return "  \(left.padding(toLength: 24))\(option.help)\n"
+        let lines = wrap(option.help, width: 80 - column)
+        let indent = String(repeating: " ", count: column)
+        var text = left.count >= column - 2 ? "  \(left)\n" + indent + lines[0] : "  " + left.padding(toLength: column - 2) + lines[0]
+        for line in lines.dropFirst() { text += "\n" + indent + line }
+        return text + "\n"
     }.joined()
+}
+
+/// Splits `text` into lines of at most `width` characters, at spaces.
+func wrap(_ text: String, width: Int) -> [String] {
+    var lines: [String] = []
+    var current = ""
+    for word in text.split(separator: " ") {
+        if !current.isEmpty, current.count + 1 + word.count > width {
+            lines.append(current)
+            current = ""
+        }
+        current += current.isEmpty ? String(word) : " " + word
+    }
+    lines.append(current)
+    return lines
 }
 
 extension String {
