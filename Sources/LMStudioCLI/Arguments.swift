@@ -170,10 +170,11 @@ extension ParsedCommandLine {
         return number
     }
 
-    func seconds(_ name: String) throws(UsageError) -> Duration? {
+    func seconds(_ name: String, minimum: Double = 0) throws(UsageError) -> Duration? {
         guard let text = value(name) else { return nil }
-        guard let number = Double(text), number > 0, number.isFinite else {
-            throw UsageError(message: "\(name) needs a positive number of seconds, got '\(text)'", command: command)
+        guard let number = Double(text), number > 0, number >= minimum, number.isFinite else {
+            let bound = minimum > 0 ? "at least \(formatBound(minimum))" : "a positive number of"
+            throw UsageError(message: "\(name) needs \(bound) seconds, got '\(text)'", command: command)
         }
         return .milliseconds(Int64((number * 1000).rounded(.up)))
     }

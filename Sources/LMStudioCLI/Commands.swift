@@ -20,7 +20,7 @@ struct CommandRunner: Sendable {
             }
         case .load:
             try line.expectPositionals(1...1, "MODEL_KEY")
-            _ = try line.seconds("--ttl")
+            _ = try line.seconds("--ttl", minimum: 1)
             _ = try line.integer("--context-length", minimum: 1)
             _ = try gpuRatio()
         case .unload:
@@ -126,7 +126,7 @@ struct CommandRunner: Sendable {
         let entry: LoadedEntry
         do {
             entry = try await session.backend.load(
-                modelKey: key, identifier: line.value("--identifier"), ttl: try line.seconds("--ttl"),
+                modelKey: key, identifier: line.value("--identifier"), ttl: try line.seconds("--ttl", minimum: 1),
                 contextLength: try line.integer("--context-length", minimum: 1), gpu: try gpuRatio(),
                 onProgress: { bar.update($0) }
             )

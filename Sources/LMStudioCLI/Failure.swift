@@ -18,7 +18,8 @@ enum ExitStatus: Int32, Sendable {
         case .noServerFound, .connectionFailed, .connectionLost: self = .noServer
         case .timeout: self = .timeout
         case .cancelled: self = .interrupted
-        case .invalidHost: self = .usage
+        // The user's own input, rejected by the SDK before any request.
+        case .invalidHost, .invalidArgument: self = .usage
         default: self = .failure
         }
     }

@@ -61,6 +61,8 @@ struct CLIUsageTests {
         ["chat", "m", "hi", "--max-tokens", "0"],
         ["load", "m", "--gpu", "2"],
         ["load", "m", "--context-length", "many"],
+        ["load", "m", "--ttl", "0.5"],
+        ["--mock", "chat", "", "hi"],
         ["--json=yes", "status"],
         ["--mock", "--host", "127.0.0.1:1", "status"],
         ["--host", "ws://", "status"],
