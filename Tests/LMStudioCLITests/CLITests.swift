@@ -484,7 +484,7 @@ struct CLIExitStatusTests {
 
     @Test("Ctrl-C during chat cancels the prediction on the server and exits 130")
     func interruptChat() async throws {
-        try await withMock({ $0.behavior.fragmentInterval = .milliseconds(200) }) { server in
+        try await withMock({ $0.behavior.fragmentInterval = .milliseconds(300) }) { server in
             let process = try CLI.Process(server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "Tell me a story"], stdin: nil, environment: [:])
             try await process.waitForOutput("Hello!")
             process.signal(SIGINT)
