@@ -12,13 +12,19 @@ import Darwin
 
 /// Runs the built `lms-swift` executable as a subprocess.
 ///
-/// The tests do not depend on the executable target (a test target cannot link an executable
-/// product), so they look for the binary that `swift build` / `swift test` put in the same
-/// build-products directory as the test bundle: `<build-path>/<configuration>/lms-swift`.
-/// `LMS_SWIFT_BINARY` overrides the location. `swift test` builds every target, the CLI
-/// included, before running tests; a filtered run of a fresh checkout may need
-/// `swift build --product lms-swift` first.
+/// The test target depends on the `LMStudioCLI` executable target, so `swift test` (and
+/// `swift build --build-tests`) compiles and links `lms-swift` before the tests run. The tests
+/// look for it in the build-products directory of the test bundle:
+/// `<build-path>/<configuration>/lms-swift` (also with a custom `--build-path`).
+/// `LMS_SWIFT_BINARY` overrides the location.
 enum CLI {
+    /// Fails the calling test when the binary is missing.
+    static func requireBinary() throws {
+        guard access(binary, X_OK) == 0 else {
+            throw TestFailure("\(binary) does not exist; run `swift build` with the same --build-path and configuration, or set LMS_SWIFT_BINARY")
+        }
+    }
+
     static let binary: String = {
         if let override = getenv("LMS_SWIFT_BINARY") { return String(cString: override) }
         var directories: [String] = []
@@ -80,6 +86,7 @@ enum CLI {
         let errPath: String
 
         init(_ arguments: [String], stdin: String?, environment extra: [String: String]) throws {
+            try CLI.requireBinary()
             let directory = try temporaryDirectory()
             outPath = directory + "/stdout"
             errPath = directory + "/stderr"
@@ -203,6 +210,7 @@ final class TerminalSession: Sendable {
     private let transcript = Mutex("")
 
     init(_ arguments: [String], environment extra: [String: String] = [:]) throws {
+        try CLI.requireBinary()
         let pty = try PseudoTerminalFunctions()
         let master = pty.openpt(O_RDWR | O_NOCTTY)
         guard master >= 0, pty.grantpt(master) == 0, pty.unlockpt(master) == 0, let name = pty.ptsname(master) else {
