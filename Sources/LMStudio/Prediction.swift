@@ -281,10 +281,10 @@ public struct PredictionStream: AsyncSequence, Sendable {
 
     let core: PredictionCore
 
-    /// Creates the iterator (one consumer).
+    /// Creates the iterator (one consumer) over the `llm.predict` channel's fragments.
     public func makeAsyncIterator() -> Iterator { Iterator(core: core) }
 
-    /// Waits for the end of the prediction (consuming the remaining fragments) and returns
+    /// Waits for the end of the prediction (the `success` packet of `llm.predict`) (consuming the remaining fragments) and returns
     /// the result. Call it after iterating, or instead of iterating.
     ///
     /// - Throws: ``LMStudioError`` from the server (`modelNotFound`, `presetNotFound`, …) or
@@ -300,16 +300,17 @@ public struct PredictionStream: AsyncSequence, Sendable {
         core.requestCancel()
     }
 
-    /// Iterates the fragments of a ``PredictionStream``.
+    /// Iterates the fragments of a ``PredictionStream`` (`fragment` packets of `llm.predict`).
     public struct Iterator: AsyncIteratorProtocol {
         let core: PredictionCore
 
-        /// The next fragment, or nil at the end of the prediction.
+        /// The next fragment, or nil at the end of the prediction (the `llm.predict` channel's
+        /// `success`). Opens the channel on the first call.
         public mutating func next(isolation actor: isolated (any Actor)?) async throws(LMStudioError) -> PredictionFragment? {
             try await core.next(isolation: actor)
         }
 
-        /// The next fragment, or nil at the end of the prediction.
+        /// The next fragment, or nil at the end of the `llm.predict` prediction.
         public mutating func next() async throws(LMStudioError) -> PredictionFragment? {
             try await core.next(isolation: nil)
         }
