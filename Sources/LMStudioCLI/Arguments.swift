@@ -35,10 +35,17 @@ struct GlobalOptions: Sendable {
     var mock = false
 
     static let specs: [OptionSpec] = [
-        OptionSpec("--host", value: "HOST", "Server: host:port, ws://, wss://, http:// or https:// URL (default: $LMSTUDIO_HOST, else discovery on the default local ports)."),
-        OptionSpec("--api-token", value: "TOKEN", "LM Studio API token (default: $LMSTUDIO_API_TOKEN, then $LM_API_TOKEN; \"\" connects as a guest)."),
+        OptionSpec(
+            "--host", value: "HOST",
+            "Server: host:port, ws://, wss://, http:// or https:// URL (default: $LMSTUDIO_HOST, else discovery on the default local ports)."
+        ),
+        OptionSpec(
+            "--api-token", value: "TOKEN",
+            "LM Studio API token (default: $LMSTUDIO_API_TOKEN, then $LM_API_TOKEN; \"\" connects as a guest)."),
         OptionSpec("--json", "Machine-readable output: one JSON document on stdout (JSON Lines in interactive chat)."),
-        OptionSpec("--timeout", value: "SECONDS", "Deadline for connecting and for each request (default: 10 s to connect, 60 s per request)."),
+        OptionSpec(
+            "--timeout", value: "SECONDS",
+            "Deadline for connecting and for each request (default: 10 s to connect, 60 s per request)."),
         OptionSpec("--verbose", "Diagnostics on stderr (secrets are redacted)."),
         OptionSpec("--mock", "Start the built-in mock LM Studio in-process and run the command against it."),
         OptionSpec("--help", alias: "-h", "Show help (for the tool, or for a command after its name)."),
@@ -127,7 +134,9 @@ enum ArgumentParser {
                 case "--timeout":
                     let text = try takeValue(spec.name, inline: inline)
                     guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
-                        throw UsageError(message: "--timeout needs a positive number of seconds, got '\(text)'", command: result.command)
+                        throw UsageError(
+                            message: "--timeout needs a positive number of seconds, got '\(text)'",
+                            command: result.command)
                     }
                     result.global.timeout = .milliseconds(Int64((seconds * 1000).rounded(.up)))
                 default: break
@@ -165,7 +174,10 @@ extension ParsedCommandLine {
     func number(_ name: String, in range: ClosedRange<Double>) throws(UsageError) -> Double? {
         guard let text = value(name) else { return nil }
         guard let number = Double(text), range.contains(number) else {
-            throw UsageError(message: "\(name) needs a number in \(formatBound(range.lowerBound))…\(formatBound(range.upperBound)), got '\(text)'", command: command)
+            throw UsageError(
+                message:
+                    "\(name) needs a number in \(formatBound(range.lowerBound))…\(formatBound(range.upperBound)), got '\(text)'",
+                command: command)
         }
         return number
     }
@@ -186,7 +198,8 @@ extension ParsedCommandLine {
         }
         if positionals.count > range.upperBound {
             let extra = positionals[range.upperBound]
-            throw UsageError(message: "unexpected argument '\(extra)' (quote text that contains spaces)", command: command)
+            throw UsageError(
+                message: "unexpected argument '\(extra)' (quote text that contains spaces)", command: command)
         }
     }
 }

@@ -95,7 +95,8 @@ struct Backend: Sendable {
     func loaded(_ kinds: [ModelKind]) async throws(LMStudioError) -> [LoadedEntry] {
         var entries: [LoadedEntry] = []
         for kind in kinds {
-            let models = kind == .embedding ? try await client.embedding.listLoaded() : try await client.llm.listLoaded()
+            let models =
+                kind == .embedding ? try await client.embedding.listLoaded() : try await client.llm.listLoaded()
             entries += models.map(Self.entry)
         }
         return entries
@@ -138,7 +139,8 @@ struct Backend: Sendable {
             return Self.entry(model.loadedInfo)
         }
         let configuration = LLMLoadConfiguration(contextLength: contextLength, gpuOffload: gpu)
-        let model = try await client.llm.load(modelKey, identifier: identifier, ttl: ttl, configuration: configuration, onProgress: onProgress)
+        let model = try await client.llm.load(
+            modelKey, identifier: identifier, ttl: ttl, configuration: configuration, onProgress: onProgress)
         return Self.entry(model.loadedInfo)
     }
 
@@ -156,7 +158,8 @@ struct Backend: Sendable {
     /// Runs a prediction (loading the model first if needed), calling `onFragment` with each
     /// piece of text as it arrives. When the task is cancelled the SDK cancels the prediction
     /// on the server; `CancellationError` is thrown once the server has stopped.
-    func predict(_ request: PredictionRequest, onFragment: @Sendable (String) -> Void) async throws -> PredictionOutcome {
+    func predict(_ request: PredictionRequest, onFragment: @Sendable (String) -> Void) async throws -> PredictionOutcome
+    {
         let model = try await client.llm.model(request.model)
         let configuration = PredictionConfiguration(
             maxTokens: request.maxTokens, temperature: request.temperature,

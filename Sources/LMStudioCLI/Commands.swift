@@ -1,6 +1,6 @@
+internal import FoundationEssentials
 import LMStudio
 import Synchronization
-internal import FoundationEssentials
 
 /// The commands that talk to a server. Arguments are checked (`validate`) before connecting, so
 /// usage errors never wait on the network.
@@ -33,7 +33,8 @@ struct CommandRunner: Sendable {
             try line.expectPositionals(1...2, "MODEL")
             _ = try predictionSettings()
             if command == .complete, line.positionals.count == 1, Console.stdinIsTerminal {
-                throw UsageError(message: "missing PROMPT (give it as an argument or on standard input)", command: command)
+                throw UsageError(
+                    message: "missing PROMPT (give it as an argument or on standard input)", command: command)
             }
         case .embed: try line.expectPositionals(2...Int.max, "MODEL and TEXT")
         case .tokenize: try line.expectPositionals(2...2, "MODEL and TEXT")
@@ -63,7 +64,8 @@ struct CommandRunner: Sendable {
         let address = try await session.address()
         if json {
             Console.json([
-                "address": .string(address), "version": .string(version), "build": build.map { .int(Int64($0)) } ?? .null,
+                "address": .string(address), "version": .string(version),
+                "build": build.map { .int(Int64($0)) } ?? .null,
             ])
         } else {
             Console.out("Server:    \(address)\nLM Studio: \(version)\(build.map { " (build \($0))" } ?? "")\n")
@@ -86,10 +88,11 @@ struct CommandRunner: Sendable {
             Console.err("No downloaded models.\n")
             return
         }
-        Console.out(table(
-            ["MODEL KEY", "TYPE", "SIZE", "PATH"],
-            models.map { [$0.modelKey, $0.type, formatBytes($0.sizeBytes), $0.path] }
-        ))
+        Console.out(
+            table(
+                ["MODEL KEY", "TYPE", "SIZE", "PATH"],
+                models.map { [$0.modelKey, $0.type, formatBytes($0.sizeBytes), $0.path] }
+            ))
     }
 
     private func listLoaded(_ session: Session) async throws {
@@ -102,10 +105,11 @@ struct CommandRunner: Sendable {
             Console.err("No models are loaded.\n")
             return
         }
-        Console.out(table(
-            ["IDENTIFIER", "MODEL KEY", "TYPE", "CONTEXT"],
-            models.map { [$0.identifier, $0.modelKey, $0.type, $0.contextLength.map(String.init) ?? "-"] }
-        ))
+        Console.out(
+            table(
+                ["IDENTIFIER", "MODEL KEY", "TYPE", "CONTEXT"],
+                models.map { [$0.identifier, $0.modelKey, $0.type, $0.contextLength.map(String.init) ?? "-"] }
+            ))
     }
 
     // MARK: load, unload
@@ -232,7 +236,8 @@ struct CommandRunner: Sendable {
             if text.isEmpty { continue }
             if text == "/exit" || text == "/quit" { break }
             history.append(("user", input))
-            let outcome = try await predict(session, model: model, input: .chat(history), settings: settings, schema: schema)
+            let outcome = try await predict(
+                session, model: model, input: .chat(history), settings: settings, schema: schema)
             history.append(("assistant", outcome.content))
         }
         try Task.checkCancellation()
@@ -244,15 +249,18 @@ struct CommandRunner: Sendable {
         guard let prompt = try await prompt() else {
             throw UsageError(message: "missing PROMPT", command: .complete)
         }
-        _ = try await predict(session, model: model, input: .raw(prompt), settings: predictionSettings(), schema: schema)
+        _ = try await predict(
+            session, model: model, input: .raw(prompt), settings: predictionSettings(), schema: schema)
     }
 
     /// Runs one prediction: streams it to stdout (or prints the JSON document), then the stats.
     private func predict(
-        _ session: Session, model: String, input: PredictionRequest.Input, settings: PredictionSettings, schema: JSONValue?
+        _ session: Session, model: String, input: PredictionRequest.Input, settings: PredictionSettings,
+        schema: JSONValue?
     ) async throws -> PredictionOutcome {
         let request = PredictionRequest(
-            model: model, input: input, temperature: settings.temperature, maxTokens: settings.maxTokens, schema: schema,
+            model: model, input: input, temperature: settings.temperature, maxTokens: settings.maxTokens,
+            schema: schema,
             idleTimeout: line.global.timeout
         )
         let streaming = !json
@@ -362,7 +370,9 @@ func formatStats(_ stats: JSONValue) -> String {
         parts.append(tokens)
     }
     if let speed = stats["tokensPerSecond"]?.doubleValue { parts.append(String(format2: speed) + " tok/s") }
-    if let first = stats["timeToFirstTokenSec"]?.doubleValue { parts.append("first token " + String(format2: first) + " s") }
+    if let first = stats["timeToFirstTokenSec"]?.doubleValue {
+        parts.append("first token " + String(format2: first) + " s")
+    }
     if let reason = stats["stopReason"]?.stringValue { parts.append("stop: \(reason)") }
     return "stats: " + (parts.isEmpty ? stats.serialized(sortedKeys: true) : parts.joined(separator: " · ")) + "\n"
 }

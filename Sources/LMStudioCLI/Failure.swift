@@ -57,7 +57,10 @@ struct CLIFailure: Error, Sendable {
         status = .usage
         message = error.message
         let help = error.command.map { "lms-swift \($0.rawValue) --help" } ?? "lms-swift --help"
-        details = ["usage: \(error.command?.usage ?? "lms-swift [global options] COMMAND [arguments] [options]")", "see '\(help)'"]
+        details = [
+            "usage: \(error.command?.usage ?? "lms-swift [global options] COMMAND [arguments] [options]")",
+            "see '\(help)'",
+        ]
     }
 
     /// Writes the error to stderr.

@@ -25,7 +25,8 @@ enum Command: String, CaseIterable, Sendable {
         case .ps: "lms-swift ps [--llm | --embedding]"
         case .load: "lms-swift load MODEL_KEY [--identifier ID] [--ttl SECONDS] [--context-length N] [--gpu RATIO]"
         case .unload: "lms-swift unload IDENTIFIER | --all"
-        case .chat: "lms-swift chat MODEL [PROMPT] [--system TEXT] [--temperature T] [--max-tokens N] [--schema FILE] [--stats]"
+        case .chat:
+            "lms-swift chat MODEL [PROMPT] [--system TEXT] [--temperature T] [--max-tokens N] [--schema FILE] [--stats]"
         case .complete: "lms-swift complete MODEL PROMPT [--temperature T] [--max-tokens N] [--schema FILE] [--stats]"
         case .embed: "lms-swift embed MODEL TEXT..."
         case .tokenize: "lms-swift tokenize MODEL TEXT [--count]"
@@ -47,8 +48,10 @@ enum Command: String, CaseIterable, Sendable {
             [OptionSpec("--llm", "Only LLMs."), OptionSpec("--embedding", "Only embedding models.")]
         case .load:
             [
-                OptionSpec("--identifier", value: "ID", "Identifier of the new instance (default: chosen by the server)."),
-                OptionSpec("--ttl", value: "SECONDS", "Unload the instance after this long without use (default: never)."),
+                OptionSpec(
+                    "--identifier", value: "ID", "Identifier of the new instance (default: chosen by the server)."),
+                OptionSpec(
+                    "--ttl", value: "SECONDS", "Unload the instance after this long without use (default: never)."),
                 OptionSpec("--context-length", value: "N", "Context length in tokens."),
                 OptionSpec("--gpu", value: "RATIO", "Share of the model offloaded to the GPU (0…1, or 'max' / 'off')."),
             ]
@@ -201,7 +204,9 @@ private func formatOptions(_ options: [OptionSpec]) -> String {
         if let value = option.value { left += " \(value)" }
         let lines = wrap(option.help, width: 80 - column)
         let indent = String(repeating: " ", count: column)
-        var text = left.count >= column - 2 ? "  \(left)\n" + indent + lines[0] : "  " + left.padding(toLength: column - 2) + lines[0]
+        var text =
+            left.count >= column - 2
+            ? "  \(left)\n" + indent + lines[0] : "  " + left.padding(toLength: column - 2) + lines[0]
         for line in lines.dropFirst() { text += "\n" + indent + line }
         return text + "\n"
     }.joined()

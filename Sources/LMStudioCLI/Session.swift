@@ -2,9 +2,9 @@ import LMStudio
 import LMStudioMockServer
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A connected client (and, with `--mock`, the in-process mock server it talks to).

@@ -2,9 +2,9 @@ import LMStudio
 import LMStudioMockServer
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `lms-swift`: parses the command line, then runs the command against a server (or the
@@ -87,7 +87,9 @@ func runMock(_ arguments: [String]) async -> Int32 {
     }
     let translated = arguments.map { argument -> String in
         if argument == "--require-token" { return "--api-token" }
-        if argument.hasPrefix("--require-token=") { return "--api-token=" + argument.dropFirst("--require-token=".count) }
+        if argument.hasPrefix("--require-token=") {
+            return "--api-token=" + argument.dropFirst("--require-token=".count)
+        }
         return argument
     }
     let status = await MockServerRunner.run(arguments: translated)

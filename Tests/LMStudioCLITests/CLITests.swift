@@ -3,9 +3,9 @@ import LMStudioMockServer
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Parses the single JSON document a command printed.
@@ -24,15 +24,20 @@ struct CLIUsageTests {
         for command in ["status", "ls", "ps", "load", "unload", "chat", "complete", "embed", "tokenize", "mock"] {
             #expect(result.stdout.contains("\n  \(command) "), "\(command) listed")
         }
-        for line in ["0    success", "2    usage error", "3    model not found", "4    authentication failed", "5    no server", "6    timeout", "130  interrupted"] {
+        for line in [
+            "0    success", "2    usage error", "3    model not found", "4    authentication failed", "5    no server",
+            "6    timeout", "130  interrupted",
+        ] {
             #expect(result.stdout.contains(line))
         }
         #expect(result.stderr.isEmpty)
     }
 
-    @Test("every command has --help, also before the command and via `help`", arguments: [
-        "status", "ls", "ps", "load", "unload", "chat", "complete", "embed", "tokenize", "mock",
-    ])
+    @Test(
+        "every command has --help, also before the command and via `help`",
+        arguments: [
+            "status", "ls", "ps", "load", "unload", "chat", "complete", "embed", "tokenize", "mock",
+        ])
     func commandHelp(command: String) async throws {
         for arguments in [[command, "--help"], ["-h", command], ["help", command]] {
             let result = try await CLI.run(arguments)
@@ -41,33 +46,35 @@ struct CLIUsageTests {
         }
     }
 
-    @Test("usage errors exit 2 with one error line and a pointer to help", arguments: [
-        [],
-        ["frobnicate"],
-        ["status", "--frob"],
-        ["--frob", "status"],
-        ["chat"],
-        ["load"],
-        ["unload"],
-        ["unload", "x", "--all"],
-        ["embed", "model"],
-        ["tokenize", "model"],
-        ["tokenize", "model", "a", "b"],
-        ["ls", "--llm", "--embedding"],
-        ["status", "--timeout", "soon"],
-        ["status", "--timeout", "-1"],
-        ["status", "--host"],
-        ["chat", "m", "hi", "--temperature", "5"],
-        ["chat", "m", "hi", "--max-tokens", "0"],
-        ["load", "m", "--gpu", "2"],
-        ["load", "m", "--context-length", "many"],
-        ["load", "m", "--ttl", "0.5"],
-        ["--mock", "chat", "", "hi"],
-        ["--json=yes", "status"],
-        ["--mock", "--host", "127.0.0.1:1", "status"],
-        ["--host", "ws://", "status"],
-        ["--mock", "chat", "qwen2.5-0.5b-instruct", "hi", "--schema", "/nonexistent/schema.json"],
-    ])
+    @Test(
+        "usage errors exit 2 with one error line and a pointer to help",
+        arguments: [
+            [],
+            ["frobnicate"],
+            ["status", "--frob"],
+            ["--frob", "status"],
+            ["chat"],
+            ["load"],
+            ["unload"],
+            ["unload", "x", "--all"],
+            ["embed", "model"],
+            ["tokenize", "model"],
+            ["tokenize", "model", "a", "b"],
+            ["ls", "--llm", "--embedding"],
+            ["status", "--timeout", "soon"],
+            ["status", "--timeout", "-1"],
+            ["status", "--host"],
+            ["chat", "m", "hi", "--temperature", "5"],
+            ["chat", "m", "hi", "--max-tokens", "0"],
+            ["load", "m", "--gpu", "2"],
+            ["load", "m", "--context-length", "many"],
+            ["load", "m", "--ttl", "0.5"],
+            ["--mock", "chat", "", "hi"],
+            ["--json=yes", "status"],
+            ["--mock", "--host", "127.0.0.1:1", "status"],
+            ["--host", "ws://", "status"],
+            ["--mock", "chat", "qwen2.5-0.5b-instruct", "hi", "--schema", "/nonexistent/schema.json"],
+        ])
     func usageErrors(arguments: [String]) async throws {
         let result = try await CLI.run(arguments)
         #expect(result.status == 2, "\(arguments): \(result)")
@@ -99,8 +106,9 @@ struct CLIUsageTests {
 
     @Test("`--` ends option parsing: a prompt may start with a dash")
     func doubleDash() async throws {
-        try await withMock({ $0.behavior = .echo }) { server in
-            let result = try await CLI.run(server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "--", "--not-an-option"])
+        try await withMock(mockConfiguration { $0.behavior = .echo }) { server in
+            let result = try await CLI.run(
+                server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "--", "--not-an-option"])
             #expect(result.status == 0, "\(result)")
             #expect(result.stdout == "--not-an-option\n")
         }
@@ -134,7 +142,10 @@ struct CLICommandTests {
                 #expect(model["sizeBytes"]?.intValue != nil)
             }
             let llms = try document(try await CLI.run(server.hostArguments + ["ls", "--llm", "--json"]))
-            #expect(llms.arrayValue?.map { $0["modelKey"]?.stringValue } == ["qwen2.5-0.5b-instruct", "llama-3.2-1b-instruct"])
+            #expect(
+                llms.arrayValue?.map { $0["modelKey"]?.stringValue } == [
+                    "qwen2.5-0.5b-instruct", "llama-3.2-1b-instruct",
+                ])
             let embeddings = try document(try await CLI.run(server.hostArguments + ["--json", "ls", "--embedding"]))
             #expect(embeddings.arrayValue?.map { $0["type"] } == ["embedding"])
 
@@ -150,7 +161,10 @@ struct CLICommandTests {
         try await withMock { server in
             let loaded = try document(try await CLI.run(server.hostArguments + ["ps", "--json"]))
             let models = try #require(loaded.arrayValue)
-            #expect(Set(models.compactMap { $0["identifier"]?.stringValue }) == ["qwen2.5-0.5b-instruct", "text-embedding-nomic-embed-text-v1.5"])
+            #expect(
+                Set(models.compactMap { $0["identifier"]?.stringValue }) == [
+                    "qwen2.5-0.5b-instruct", "text-embedding-nomic-embed-text-v1.5",
+                ])
             for model in models {
                 #expect(model["modelKey"]?.stringValue != nil)
                 #expect(model["type"]?.stringValue != nil)
@@ -168,13 +182,19 @@ struct CLICommandTests {
             let plain = try await CLI.run(server.hostArguments + ["load", "llama-3.2-1b-instruct"])
             #expect(plain.status == 0, "\(plain)")
             #expect(plain.stdout == "llama-3.2-1b-instruct\n")
-            #expect(server.received(endpoint: "loadModel").last?["creationParameter"]?["ttlMs"] == nil, "no TTL unless --ttl")
+            #expect(
+                server.received(endpoint: "loadModel").last?["creationParameter"]?["ttlMs"] == nil,
+                "no TTL unless --ttl")
             // stderr is not a terminal: no progress bar.
             #expect(!plain.stderr.contains("%"))
 
-            let json = try document(try await CLI.run(
-                server.hostArguments + ["load", "llama-3.2-1b-instruct", "--identifier", "fast", "--ttl", "90", "--context-length", "2048", "--gpu", "0.5", "--json"]
-            ))
+            let json = try document(
+                try await CLI.run(
+                    server.hostArguments + [
+                        "load", "llama-3.2-1b-instruct", "--identifier", "fast", "--ttl", "90", "--context-length",
+                        "2048", "--gpu", "0.5", "--json",
+                    ]
+                ))
             #expect(json["identifier"] == "fast")
             #expect(json["contextLength"] == 2048)
             #expect(server.loadedIdentifiers.contains("fast"))
@@ -182,7 +202,8 @@ struct CLICommandTests {
             #expect(request["creationParameter"]?["identifier"] == "fast")
             #expect(request["creationParameter"]?["ttlMs"] == 90_000)
 
-            let embedding = try await CLI.run(server.hostArguments + ["load", "text-embedding-nomic-embed-text-v1.5", "--identifier", "e2"])
+            let embedding = try await CLI.run(
+                server.hostArguments + ["load", "text-embedding-nomic-embed-text-v1.5", "--identifier", "e2"])
             #expect(embedding.status == 0, "\(embedding)")
             #expect(server.received(endpoint: "loadModel").last?["channelId"] != nil)
             let loaded = try document(try await CLI.run(server.hostArguments + ["ps", "--embedding", "--json"]))
@@ -216,7 +237,10 @@ struct CLICommandTests {
 
             _ = try await CLI.run(server.hostArguments + ["load", "llama-3.2-1b-instruct"])
             let all = try document(try await CLI.run(server.hostArguments + ["unload", "--all", "--json"]))
-            #expect(Set(all["unloaded"]?.arrayValue ?? []) == ["text-embedding-nomic-embed-text-v1.5", "llama-3.2-1b-instruct"])
+            #expect(
+                Set(all["unloaded"]?.arrayValue ?? []) == [
+                    "text-embedding-nomic-embed-text-v1.5", "llama-3.2-1b-instruct",
+                ])
             #expect(server.loadedIdentifiers.isEmpty)
         }
     }
@@ -236,13 +260,16 @@ struct CLICommandTests {
 
     @Test("chat reads the prompt from stdin when it is not given")
     func chatFromStandardInput() async throws {
-        try await withMock({ $0.behavior = .echo }) { server in
-            let result = try await CLI.run(server.hostArguments + ["chat", "qwen2.5-0.5b-instruct"], stdin: "What is 2+2?\n")
+        try await withMock(mockConfiguration { $0.behavior = .echo }) { server in
+            let result = try await CLI.run(
+                server.hostArguments + ["chat", "qwen2.5-0.5b-instruct"], stdin: "What is 2+2?\n")
             #expect(result.status == 0, "\(result)")
             #expect(result.stdout == "What is 2+2?\n")
-            let dash = try await CLI.run(server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "-"], stdin: "line one\nline two\n")
+            let dash = try await CLI.run(
+                server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "-"], stdin: "line one\nline two\n")
             #expect(dash.stdout == "line one\nline two\n")
-            let json = try document(try await CLI.run(server.hostArguments + ["--json", "chat", "qwen2.5-0.5b-instruct"], stdin: "piped"))
+            let json = try document(
+                try await CLI.run(server.hostArguments + ["--json", "chat", "qwen2.5-0.5b-instruct"], stdin: "piped"))
             #expect(json["content"] == "piped")
             let empty = try await CLI.run(server.hostArguments + ["chat", "qwen2.5-0.5b-instruct"], stdin: "")
             #expect(empty.status == 2, "\(empty)")
@@ -253,14 +280,19 @@ struct CLICommandTests {
     func chatOptions() async throws {
         try await withMock { server in
             let result = try await CLI.run(
-                server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "Hi", "--system", "Be terse.", "--temperature", "0.25", "--max-tokens", "3"]
+                server.hostArguments + [
+                    "chat", "qwen2.5-0.5b-instruct", "Hi", "--system", "Be terse.", "--temperature", "0.25",
+                    "--max-tokens", "3",
+                ]
             )
             #expect(result.status == 0, "\(result)")
             #expect(result.stdout == "Hello! I am\n")
             let request = try #require(server.received(endpoint: "predict").last?["creationParameter"])
             let messages = request["history"]?["messages"]?.arrayValue ?? []
             #expect(messages.map { $0["role"] } == ["system", "user"])
-            let fields = (request["predictionConfigStack"]?["layers"]?.arrayValue ?? []).flatMap { $0["config"]?["fields"]?.arrayValue ?? [] }
+            let fields = (request["predictionConfigStack"]?["layers"]?.arrayValue ?? []).flatMap {
+                $0["config"]?["fields"]?.arrayValue ?? []
+            }
             let temperature = fields.first { $0["key"] == "llm.prediction.temperature" }?["value"]?.doubleValue
             #expect(temperature == 0.25)
         }
@@ -269,7 +301,8 @@ struct CLICommandTests {
     @Test("chat --json prints {content, stats, modelIdentifier}; --schema adds parsed; --stats goes to stderr")
     func chatJSON() async throws {
         try await withMock { server in
-            let result = try await CLI.run(server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "Hi", "--json", "--stats"])
+            let result = try await CLI.run(
+                server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "Hi", "--json", "--stats"])
             #expect(result.status == 0, "\(result)")
             let json = try document(result)
             #expect(json["content"] == "Hello! I am a mock LM Studio model.")
@@ -280,10 +313,14 @@ struct CLICommandTests {
 
             let directory = try temporaryDirectory()
             let schemaPath = directory + "/schema.json"
-            try writeFile(schemaPath, #"{"type":"object","properties":{"answer":{"type":"integer"}},"required":["answer"]}"#)
-            let structured = try document(try await CLI.run(
-                server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "What is 2+2?", "--schema", schemaPath, "--json"]
-            ))
+            try writeFile(
+                schemaPath, #"{"type":"object","properties":{"answer":{"type":"integer"}},"required":["answer"]}"#)
+            let structured = try document(
+                try await CLI.run(
+                    server.hostArguments + [
+                        "chat", "qwen2.5-0.5b-instruct", "What is 2+2?", "--schema", schemaPath, "--json",
+                    ]
+                ))
             #expect(structured["parsed"]?["answer"]?.intValue != nil)
             #expect(structured["content"]?.stringValue?.hasPrefix("{") == true)
         }
@@ -304,8 +341,9 @@ struct CLICommandTests {
 
     @Test("complete streams a raw completion; --json shape as for chat")
     func complete() async throws {
-        try await withMock({ $0.behavior.defaultReply = "jumps over the lazy dog." }) { server in
-            let result = try await CLI.run(server.hostArguments + ["complete", "qwen2.5-0.5b-instruct", "The quick brown fox"])
+        try await withMock(mockConfiguration { $0.behavior.defaultReply = "jumps over the lazy dog." }) { server in
+            let result = try await CLI.run(
+                server.hostArguments + ["complete", "qwen2.5-0.5b-instruct", "The quick brown fox"])
             #expect(result.status == 0, "\(result)")
             #expect(result.stdout == "jumps over the lazy dog.\n")
             let request = try #require(server.received(endpoint: "predict").last?["creationParameter"])
@@ -313,7 +351,8 @@ struct CLICommandTests {
             #expect(messages.last?["content"]?.arrayValue?.first?["text"] == "The quick brown fox")
             let layers = request["predictionConfigStack"]?["layers"]?.arrayValue ?? []
             #expect(layers.contains { $0["layerName"] == "completeModeFormatting" }, "raw completion, no chat template")
-            let json = try document(try await CLI.run(server.hostArguments + ["--json", "complete", "qwen2.5-0.5b-instruct", "The quick"]))
+            let json = try document(
+                try await CLI.run(server.hostArguments + ["--json", "complete", "qwen2.5-0.5b-instruct", "The quick"]))
             #expect(json["content"] == "jumps over the lazy dog.")
             #expect(json["stats"]?.objectValue != nil)
             #expect(json["modelIdentifier"] == "qwen2.5-0.5b-instruct")
@@ -323,11 +362,13 @@ struct CLICommandTests {
     @Test("embed prints a JSON array with one vector per text")
     func embed() async throws {
         try await withMock { server in
-            let result = try await CLI.run(server.hostArguments + ["embed", "text-embedding-nomic-embed-text-v1.5", "first", "second text"])
+            let result = try await CLI.run(
+                server.hostArguments + ["embed", "text-embedding-nomic-embed-text-v1.5", "first", "second text"])
             #expect(result.status == 0, "\(result)")
             let vectors = try #require(try document(result).arrayValue)
             #expect(vectors.count == 2)
-            #expect(vectors.allSatisfy { $0.arrayValue?.count == 8 && $0.arrayValue!.allSatisfy { $0.doubleValue != nil } })
+            #expect(
+                vectors.allSatisfy { $0.arrayValue?.count == 8 && $0.arrayValue!.allSatisfy { $0.doubleValue != nil } })
             #expect(vectors[0] != vectors[1])
         }
     }
@@ -335,12 +376,16 @@ struct CLICommandTests {
     @Test("tokenize prints token ids, or the count with --count")
     func tokenize() async throws {
         try await withMock { server in
-            let ids = try document(try await CLI.run(server.hostArguments + ["tokenize", "qwen2.5-0.5b-instruct", "Hello, world"]))
+            let ids = try document(
+                try await CLI.run(server.hostArguments + ["tokenize", "qwen2.5-0.5b-instruct", "Hello, world"]))
             #expect(ids.arrayValue?.count == 3)
             #expect(ids.arrayValue?.allSatisfy { $0.intValue != nil } == true)
-            let count = try await CLI.run(server.hostArguments + ["tokenize", "qwen2.5-0.5b-instruct", "Hello, world", "--count"])
+            let count = try await CLI.run(
+                server.hostArguments + ["tokenize", "qwen2.5-0.5b-instruct", "Hello, world", "--count"])
             #expect(count.stdout == "3\n")
-            let json = try document(try await CLI.run(server.hostArguments + ["tokenize", "qwen2.5-0.5b-instruct", "Hello, world", "--count", "--json"]))
+            let json = try document(
+                try await CLI.run(
+                    server.hostArguments + ["tokenize", "qwen2.5-0.5b-instruct", "Hello, world", "--count", "--json"]))
             #expect(json == ["count": 3])
         }
     }
@@ -365,7 +410,7 @@ struct CLICommandTests {
 
     @Test("--verbose writes diagnostics to stderr without the API token's secret")
     func verbose() async throws {
-        try await withMock({ $0.apiToken = testToken }) { server in
+        try await withMock(mockConfiguration { $0.apiToken = testToken }) { server in
             let result = try await CLI.run(server.hostArguments + ["--verbose", "--api-token", testToken, "status"])
             #expect(result.status == 0, "\(result)")
             #expect(result.stderr.contains("debug"))
@@ -385,9 +430,11 @@ struct CLIExitStatusTests {
         #expect(!result.stderr.contains("not-a-token"))
         // The same from the environment; --api-token "" forces a guest instead.
         try await withMock { server in
-            let fromEnvironment = try await CLI.run(server.hostArguments + ["status"], environment: ["LMSTUDIO_API_TOKEN": "garbage"])
+            let fromEnvironment = try await CLI.run(
+                server.hostArguments + ["status"], environment: ["LMSTUDIO_API_TOKEN": "garbage"])
             #expect(fromEnvironment.status == 4, "\(fromEnvironment)")
-            let guest = try await CLI.run(server.hostArguments + ["status", "--api-token", ""], environment: ["LMSTUDIO_API_TOKEN": "garbage"])
+            let guest = try await CLI.run(
+                server.hostArguments + ["status", "--api-token", ""], environment: ["LMSTUDIO_API_TOKEN": "garbage"])
             #expect(guest.status == 0, "\(guest)")
         }
     }
@@ -423,7 +470,8 @@ struct CLIExitStatusTests {
 
     @Test("a server that does not answer in time exits 6 with --timeout")
     func timeout() async throws {
-        try await withMock({ $0.behavior.faults = [.delay(endpoint: "version", .seconds(5))] }) { server in
+        try await withMock(mockConfiguration { $0.behavior.faults = [.delay(endpoint: "version", .seconds(5))] }) {
+            server in
             let start = ContinuousClock.now
             let result = try await CLI.run(server.hostArguments + ["status", "--timeout", "0.5"])
             #expect(result.status == 6, "\(result)")
@@ -434,8 +482,10 @@ struct CLIExitStatusTests {
 
     @Test("a prediction that stalls longer than --timeout exits 6")
     func stalledPrediction() async throws {
-        try await withMock({ $0.behavior.fragmentIntervalsByPrompt["slow"] = .seconds(10) }) { server in
-            let result = try await CLI.run(server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "slow", "--timeout", "0.5"])
+        try await withMock(mockConfiguration { $0.behavior.fragmentIntervalsByPrompt["slow"] = .seconds(10) }) {
+            server in
+            let result = try await CLI.run(
+                server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "slow", "--timeout", "0.5"])
             #expect(result.status == 6, "\(result)")
             #expect(result.stdout == "Hello!\n", "the part that arrived, then a newline")
         }
@@ -443,7 +493,7 @@ struct CLIExitStatusTests {
 
     @Test("a connection lost during a reply exits 5 after what arrived")
     func connectionLost() async throws {
-        try await withMock({ $0.behavior.faults = [.dropConnection(afterFragments: 2)] }) { server in
+        try await withMock(mockConfiguration { $0.behavior.faults = [.dropConnection(afterFragments: 2)] }) { server in
             let result = try await CLI.run(server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "Hi"])
             #expect(result.status == 5, "\(result)")
             #expect(result.stdout == "Hello! I\n")
@@ -453,11 +503,14 @@ struct CLIExitStatusTests {
 
     @Test("Ctrl-C during load cancels the load and exits 130")
     func interruptLoad() async throws {
-        try await withMock({
-            $0.behavior.loadProgressSteps = 50
-            $0.behavior.loadStepInterval = .milliseconds(100)
-        }) { server in
-            let process = try CLI.Process(server.hostArguments + ["load", "llama-3.2-1b-instruct"], stdin: nil, environment: [:])
+        try await withMock(
+            mockConfiguration {
+                $0.behavior.loadProgressSteps = 50
+                $0.behavior.loadStepInterval = .milliseconds(100)
+            }
+        ) { server in
+            let process = try CLI.Process(
+                server.hostArguments + ["load", "llama-3.2-1b-instruct"], stdin: nil, environment: [:])
             let deadline = ContinuousClock.now + .seconds(10)
             while server.received(endpoint: "loadModel").isEmpty, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
@@ -473,9 +526,15 @@ struct CLIExitStatusTests {
 
     @Test("a server error's cause and suggestion follow the first error line")
     func serverErrorDetails() async throws {
-        try await withMock({
-            $0.behavior.faults = [.error(endpoint: "listDownloadedModels", .init(title: "Disk on fire", cause: "The disk is hot.", suggestion: "Cool it."))]
-        }) { server in
+        try await withMock(
+            mockConfiguration {
+                $0.behavior.faults = [
+                    .error(
+                        endpoint: "listDownloadedModels",
+                        .init(title: "Disk on fire", cause: "The disk is hot.", suggestion: "Cool it."))
+                ]
+            }
+        ) { server in
             let result = try await CLI.run(server.hostArguments + ["ls"])
             #expect(result.status == 1, "\(result)")
             #expect(result.stderr == "error: Disk on fire\n  cause: The disk is hot.\n  suggestion: Cool it.\n")
@@ -484,8 +543,10 @@ struct CLIExitStatusTests {
 
     @Test("Ctrl-C during chat cancels the prediction on the server and exits 130")
     func interruptChat() async throws {
-        try await withMock({ $0.behavior.fragmentInterval = .milliseconds(300) }) { server in
-            let process = try CLI.Process(server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "Tell me a story"], stdin: nil, environment: [:])
+        try await withMock(mockConfiguration { $0.behavior.fragmentInterval = .milliseconds(300) }) { server in
+            let process = try CLI.Process(
+                server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "Tell me a story"], stdin: nil,
+                environment: [:])
             try await process.waitForOutput("Hello!")
             process.signal(SIGINT)
             let result = try await process.wait(timeout: .seconds(10))
@@ -528,8 +589,9 @@ struct CLIMockCommandTests {
 struct CLITerminalTests {
     @Test("chat without a prompt on a terminal answers two turns with history and exits on EOF")
     func interactiveChat() async throws {
-        try await withMock({ $0.behavior = .echo }) { server in
-            let terminal = try TerminalSession(server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "--system", "Be brief."])
+        try await withMock(mockConfiguration { $0.behavior = .echo }) { server in
+            let terminal = try TerminalSession(
+                server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "--system", "Be brief."])
             try await terminal.waitFor { $0.contains("> ") }
             terminal.type("first question\n")
             // The echo reply, on its own line after the typed line.
@@ -543,7 +605,9 @@ struct CLITerminalTests {
             let predictions = server.received(endpoint: "predict")
             #expect(predictions.count == 2)
             let history = predictions.last?["creationParameter"]?["history"]?["messages"]?.arrayValue ?? []
-            #expect(history.map { $0["role"] } == ["system", "user", "assistant", "user"], "the second turn carries the first")
+            #expect(
+                history.map { $0["role"] } == ["system", "user", "assistant", "user"],
+                "the second turn carries the first")
         }
     }
 }
@@ -551,7 +615,7 @@ struct CLITerminalTests {
 extension CLITerminalTests {
     @Test("interactive chat with --json prints one JSON line per turn")
     func interactiveJSON() async throws {
-        try await withMock({ $0.behavior = .echo }) { server in
+        try await withMock(mockConfiguration { $0.behavior = .echo }) { server in
             let terminal = try TerminalSession(server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "--json"])
             try await terminal.waitFor { $0.contains("Ctrl-D") }
             terminal.type("one\n")

@@ -5,9 +5,9 @@ import Synchronization
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Runs the built `lms-swift` executable as a subprocess.
@@ -21,7 +21,9 @@ enum CLI {
     /// Fails the calling test when the binary is missing.
     static func requireBinary() throws {
         guard access(binary, X_OK) == 0 else {
-            throw TestFailure("\(binary) does not exist; run `swift build` with the same --build-path and configuration, or set LMS_SWIFT_BINARY")
+            throw TestFailure(
+                "\(binary) does not exist; run `swift build` with the same --build-path and configuration, or set LMS_SWIFT_BINARY"
+            )
         }
     }
 
@@ -136,12 +138,14 @@ func spawn(_ arguments: [String], environment: [String], actions: inout posix_sp
     let argv = arguments.map { strdup($0) } + [nil]
     let envp = environment.map { strdup($0) } + [nil]
     defer {
-        argv.forEach { free($0) }
-        envp.forEach { free($0) }
+        for pointer in argv { free(pointer) }
+        for pointer in envp { free(pointer) }
     }
     let result = posix_spawn(&pid, arguments[0], &actions, nil, argv, envp)
     guard result == 0 else {
-        throw TestFailure("cannot run \(arguments[0]): \(String(cString: strerror(result))) (build it with swift build --product lms-swift, or set LMS_SWIFT_BINARY)")
+        throw TestFailure(
+            "cannot run \(arguments[0]): \(String(cString: strerror(result))) (build it with swift build --product lms-swift, or set LMS_SWIFT_BINARY)"
+        )
     }
     return pid
 }
@@ -225,7 +229,9 @@ final class TerminalSession: Sendable {
             posix_spawn_file_actions_addopen(&actions, descriptor, slavePath, O_RDWR, 0)
         }
         self.master = master
-        pid = try spawn([CLI.binary] + arguments, environment: CLI.environment(extra.merging(["TERM": "dumb"]) { $1 }), actions: &actions)
+        pid = try spawn(
+            [CLI.binary] + arguments, environment: CLI.environment(extra.merging(["TERM": "dumb"]) { $1 }),
+            actions: &actions)
     }
 
     deinit { close(master) }
@@ -308,14 +314,19 @@ struct PseudoTerminalFunctions {
 
 let testToken = "sk-lm-abcDEF78:abcDEF7890abcDEF7890"
 
+/// A mock configuration: the default, edited by `edit`.
+func mockConfiguration(_ edit: (inout MockServer.Configuration) -> Void) -> MockServer.Configuration {
+    var configuration = MockServer.Configuration()
+    edit(&configuration)
+    return configuration
+}
+
 /// Runs `body` with a live in-process mock server.
 func withMock<T: Sendable>(
-    _ configure: (inout MockServer.Configuration) -> Void = { _ in },
+    _ configuration: MockServer.Configuration = MockServer.Configuration(),
     _ body: (MockServer) async throws -> T
 ) async throws -> T {
-    var configuration = MockServer.Configuration()
-    configure(&configuration)
-    return try await MockServer.withServer(configuration: configuration, body)
+    try await MockServer.withServer(configuration: configuration, body)
 }
 
 extension MockServer {
