@@ -35,11 +35,21 @@ enum Console {
                 #endif
                 if written < 0 {
                     if errno == EINTR { continue }
+                    if errno == EPIPE { endOfPipe() }
                     return
                 }
                 offset += written
             }
         }
+    }
+
+    /// The reader of our output went away (`… | head -1`): end like any Unix tool, by SIGPIPE.
+    /// The transport ignores the signal, so it is restored first; closing the process also
+    /// closes the sockets, which stops a prediction on the server.
+    private static func endOfPipe() -> Never {
+        signal(SIGPIPE, SIG_DFL)
+        raise(SIGPIPE)
+        exit(128 + SIGPIPE)
     }
 
     /// All of standard input, as UTF-8 text (invalid bytes are replaced).

@@ -524,6 +524,31 @@ struct CLIExitStatusTests {
         }
     }
 
+    @Test("a reader that goes away ends the process by SIGPIPE, as for any Unix tool")
+    func brokenPipe() async throws {
+        try await withMock(mockConfiguration { $0.behavior.fragmentInterval = .milliseconds(100) }) { server in
+            var fds: [Int32] = [0, 0]
+            #expect(pipe(&fds) == 0)
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+            posix_spawn_file_actions_addclose(&actions, fds[0])
+            posix_spawn_file_actions_addclose(&actions, fds[1])
+            try CLI.requireBinary()
+            let pid = try spawn(
+                [CLI.binary] + server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "Hi"],
+                environment: CLI.environment([:]), actions: &actions)
+            close(fds[1])
+            var byte: UInt8 = 0
+            #expect(read(fds[0], &byte, 1) == 1)
+            close(fds[0])
+            let status = try await waitForExit(pid, timeout: .seconds(10))
+            #expect(status == 128 + SIGPIPE)
+        }
+    }
+
     @Test("a server error's cause and suggestion follow the first error line")
     func serverErrorDetails() async throws {
         try await withMock(
