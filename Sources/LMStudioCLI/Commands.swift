@@ -42,26 +42,26 @@ struct CommandRunner: Sendable {
         }
     }
 
-    func run(_ session: Session) async throws {
+    func run(_ connection: Connection) async throws {
         switch line.command {
-        case .status: try await status(session)
-        case .ls: try await listDownloaded(session)
-        case .ps: try await listLoaded(session)
-        case .load: try await load(session)
-        case .unload: try await unload(session)
-        case .chat: try await chat(session)
-        case .complete: try await complete(session)
-        case .embed: try await embed(session)
-        case .tokenize: try await tokenize(session)
+        case .status: try await status(connection)
+        case .ls: try await listDownloaded(connection)
+        case .ps: try await listLoaded(connection)
+        case .load: try await load(connection)
+        case .unload: try await unload(connection)
+        case .chat: try await chat(connection)
+        case .complete: try await complete(connection)
+        case .embed: try await embed(connection)
+        case .tokenize: try await tokenize(connection)
         case .mock, .help, nil: break
         }
     }
 
     // MARK: status, ls, ps
 
-    private func status(_ session: Session) async throws {
-        let (version, build) = try await session.backend.version()
-        let address = try await session.address()
+    private func status(_ connection: Connection) async throws {
+        let (version, build) = try await connection.backend.version()
+        let address = try await connection.address()
         if json {
             Console.json([
                 "address": .string(address), "version": .string(version),
@@ -78,8 +78,8 @@ struct CommandRunner: Sendable {
         return ModelKind.all
     }
 
-    private func listDownloaded(_ session: Session) async throws {
-        let models = try await session.backend.downloaded(kinds)
+    private func listDownloaded(_ connection: Connection) async throws {
+        let models = try await connection.backend.downloaded(kinds)
         if json {
             Console.json(.array(models.map(\.json)))
             return
@@ -95,8 +95,8 @@ struct CommandRunner: Sendable {
             ))
     }
 
-    private func listLoaded(_ session: Session) async throws {
-        let models = try await session.backend.loaded(kinds)
+    private func listLoaded(_ connection: Connection) async throws {
+        let models = try await connection.backend.loaded(kinds)
         if json {
             Console.json(.array(models.map(\.json)))
             return
@@ -123,13 +123,13 @@ struct CommandRunner: Sendable {
         }
     }
 
-    private func load(_ session: Session) async throws {
+    private func load(_ connection: Connection) async throws {
         let key = line.positionals[0]
         let bar = ProgressBar(label: "Loading \(key)")
         bar.update(0)
         let entry: LoadedEntry
         do {
-            entry = try await session.backend.load(
+            entry = try await connection.backend.load(
                 modelKey: key, identifier: line.value("--identifier"), ttl: try line.seconds("--ttl", minimum: 1),
                 contextLength: try line.integer("--context-length", minimum: 1), gpu: try gpuRatio(),
                 onProgress: { bar.update($0) }
@@ -146,12 +146,12 @@ struct CommandRunner: Sendable {
         }
     }
 
-    private func unload(_ session: Session) async throws {
+    private func unload(_ connection: Connection) async throws {
         let identifiers =
             line.flag("--all")
-            ? try await session.backend.loaded(ModelKind.all).map(\.identifier) : [line.positionals[0]]
+            ? try await connection.backend.loaded(ModelKind.all).map(\.identifier) : [line.positionals[0]]
         for identifier in identifiers {
-            try await session.backend.unload(identifier)
+            try await connection.backend.unload(identifier)
             // Printed as each one goes, so a failure part-way leaves an accurate record.
             if !json { Console.out(identifier + "\n") }
         }
@@ -209,7 +209,7 @@ struct CommandRunner: Sendable {
         return text
     }
 
-    private func chat(_ session: Session) async throws {
+    private func chat(_ connection: Connection) async throws {
         let model = line.positionals[0]
         let schema = try loadSchema()
         let settings = try predictionSettings()
@@ -218,7 +218,7 @@ struct CommandRunner: Sendable {
 
         if let prompt = try await prompt() {
             history.append(("user", prompt))
-            _ = try await predict(session, model: model, input: .chat(history), settings: settings, schema: schema)
+            _ = try await predict(connection, model: model, input: .chat(history), settings: settings, schema: schema)
             return
         }
 
@@ -237,25 +237,25 @@ struct CommandRunner: Sendable {
             if text == "/exit" || text == "/quit" { break }
             history.append(("user", input))
             let outcome = try await predict(
-                session, model: model, input: .chat(history), settings: settings, schema: schema)
+                connection, model: model, input: .chat(history), settings: settings, schema: schema)
             history.append(("assistant", outcome.content))
         }
         try Task.checkCancellation()
     }
 
-    private func complete(_ session: Session) async throws {
+    private func complete(_ connection: Connection) async throws {
         let model = line.positionals[0]
         let schema = try loadSchema()
         guard let prompt = try await prompt() else {
             throw UsageError(message: "missing PROMPT", command: .complete)
         }
         _ = try await predict(
-            session, model: model, input: .raw(prompt), settings: predictionSettings(), schema: schema)
+            connection, model: model, input: .raw(prompt), settings: predictionSettings(), schema: schema)
     }
 
     /// Runs one prediction: streams it to stdout (or prints the JSON document), then the stats.
     private func predict(
-        _ session: Session, model: String, input: PredictionRequest.Input, settings: PredictionSettings,
+        _ connection: Connection, model: String, input: PredictionRequest.Input, settings: PredictionSettings,
         schema: JSONValue?
     ) async throws -> PredictionOutcome {
         let request = PredictionRequest(
@@ -267,7 +267,7 @@ struct CommandRunner: Sendable {
         let printed = Printed()
         let outcome: PredictionOutcome
         do {
-            outcome = try await session.backend.predict(
+            outcome = try await connection.backend.predict(
                 request,
                 onFragment: { piece in
                     if streaming {
@@ -296,23 +296,24 @@ struct CommandRunner: Sendable {
 
     // MARK: embed, tokenize
 
-    private func embed(_ session: Session) async throws {
-        let vectors = try await session.backend.embed(line.positionals[0], texts: Array(line.positionals.dropFirst()))
+    private func embed(_ connection: Connection) async throws {
+        let texts = Array(line.positionals.dropFirst())
+        let vectors = try await connection.backend.embed(line.positionals[0], texts: texts)
         Console.json(.array(vectors.map { .array($0.map { .double($0) }) }))
     }
 
-    private func tokenize(_ session: Session) async throws {
+    private func tokenize(_ connection: Connection) async throws {
         let model = line.positionals[0]
         let text = line.positionals[1]
         if line.flag("--count") {
-            let count = try await session.backend.countTokens(model, text: text)
+            let count = try await connection.backend.countTokens(model, text: text)
             if json {
                 Console.json(["count": .int(Int64(count))])
             } else {
                 Console.out("\(count)\n")
             }
         } else {
-            let tokens = try await session.backend.tokenize(model, text: text)
+            let tokens = try await connection.backend.tokenize(model, text: text)
             Console.json(.array(tokens.map { .int(Int64($0)) }))
         }
     }

@@ -3,9 +3,9 @@ import LMStudio
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Unbuffered output to the standard streams, terminal detection and standard input.
@@ -29,9 +29,9 @@ enum Console {
             var offset = 0
             while offset < buffer.count {
                 #if canImport(Glibc)
-                    let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
                 #else
-                    let written = Darwin.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = Darwin.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
                 #endif
                 if written < 0 {
                     if errno == EINTR { continue }

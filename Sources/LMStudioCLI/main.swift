@@ -2,9 +2,9 @@ import LMStudio
 import LMStudioMockServer
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// `lms-swift`: parses the command line, then runs the command against a server (or the
@@ -57,23 +57,23 @@ func runTool(_ arguments: [String]) async -> Int32 {
         return cliFailure(error).status.rawValue
     }
     return await Interrupt.run {
-        let session: Session
+        let connection: Connection
         do {
-            session = try await Session.open(line.global, command: command)
+            connection = try await Connection.open(line.global, command: command)
         } catch {
             cliFailure(error).report()
             return cliFailure(error).status.rawValue
         }
         var status = ExitStatus.success
         do {
-            try await runner.run(session)
+            try await runner.run(connection)
         } catch {
             var failure = cliFailure(error)
             if Interrupt.wasInterrupted { failure = CLIFailure(.interrupted, "interrupted") }
             failure.report()
             status = failure.status
         }
-        await session.close()
+        await connection.close()
         return status.rawValue
     }
 }

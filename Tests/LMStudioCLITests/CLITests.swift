@@ -3,9 +3,9 @@ import LMStudioMockServer
 import Testing
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Parses the single JSON document a command printed.
@@ -615,7 +615,7 @@ struct CLITerminalTests {
     @Test("chat without a prompt on a terminal answers two turns with history and exits on EOF")
     func interactiveChat() async throws {
         try await withMock(mockConfiguration { $0.behavior = .echo }) { server in
-            let terminal = try TerminalSession(
+            let terminal = try TerminalDriver(
                 server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "--system", "Be brief."])
             try await terminal.waitFor { $0.contains("> ") }
             terminal.type("first question\n")
@@ -641,7 +641,7 @@ extension CLITerminalTests {
     @Test("interactive chat with --json prints one JSON line per turn")
     func interactiveJSON() async throws {
         try await withMock(mockConfiguration { $0.behavior = .echo }) { server in
-            let terminal = try TerminalSession(server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "--json"])
+            let terminal = try TerminalDriver(server.hostArguments + ["chat", "qwen2.5-0.5b-instruct", "--json"])
             try await terminal.waitFor { $0.contains("Ctrl-D") }
             terminal.type("one\n")
             try await terminal.waitFor { $0.contains(#""content":"one""#) }

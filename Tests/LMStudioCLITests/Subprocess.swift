@@ -5,9 +5,9 @@ import Synchronization
 import Testing
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Runs the built `lms-swift` executable as a subprocess.
@@ -208,7 +208,7 @@ func readFile(_ path: String) -> String {
 
 /// `lms-swift` with a pseudo-terminal as its standard input, output and error, driven from the
 /// master side like a person at a terminal.
-final class TerminalSession: Sendable {
+final class TerminalDriver: Sendable {
     let pid: pid_t
     let master: Int32
     private let transcript = Mutex("")

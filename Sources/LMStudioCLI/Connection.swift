@@ -2,20 +2,20 @@ import LMStudio
 import LMStudioMockServer
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// A connected client (and, with `--mock`, the in-process mock server it talks to).
-struct Session: Sendable {
+struct Connection: Sendable {
     let client: LMStudioClient
     let backend: Backend
     let mock: MockServer?
     let options: GlobalOptions
 
     /// Creates the client from the global options; with `--mock`, starts the mock first.
-    static func open(_ options: GlobalOptions, command: Command?) async throws -> Session {
+    static func open(_ options: GlobalOptions, command: Command?) async throws -> Connection {
         var host = options.host
         var apiToken = options.apiToken
         var mock: MockServer?
@@ -50,7 +50,7 @@ struct Session: Sendable {
         configuration.logger = options.verbose ? LMStudioLogger(level: .debug) : .disabled
         do {
             let client = try LMStudioClient(host: host, apiToken: apiToken, configuration: configuration)
-            return Session(client: client, backend: Backend(client: client), mock: mock, options: options)
+            return Connection(client: client, backend: Backend(client: client), mock: mock, options: options)
         } catch {
             await mock?.shutdown()
             throw error
