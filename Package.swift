@@ -80,6 +80,14 @@ let package = Package(
             dependencies: ["LMStudio", "LMStudioMockServer"],
             swiftSettings: swiftSettings
         ),
+        // Runs the built `lms-swift` as a subprocess (found next to the test bundle in the build
+        // products directory, or at $LMS_SWIFT_BINARY), against mock servers started in-process.
+        // The dependency on the executable target makes `swift test` relink `lms-swift` first.
+        .testTarget(
+            name: "LMStudioCLITests",
+            dependencies: ["LMStudioMockServer", "LMStudio", "LMStudioCLI"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "TransportBenchmarks",
             dependencies: ["LMStudioTransport", "CTransportBench"],
