@@ -96,7 +96,20 @@ final class ChannelCore: Sendable {
         return outcome
     }
 
-    func waitForMessages(isolation: isolated (any Actor)? = #isolation) async {
+    func waitForMessages(isolation: isolated (any Actor)? = #isolation, cancellable: Bool = true) async {
+        guard cancellable else {
+            // Used after a cancel packet was sent: wait for the server's final packets even
+            // though the consuming task is cancelled.
+            await withUnsafeContinuation(isolation: isolation) { (continuation: UnsafeContinuation<Void, Never>) in
+                let ready = state.withLock { state -> Bool in
+                    if !state.buffer.isEmpty || state.end != nil { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+            return
+        }
         await withTaskCancellationHandler {
             await withUnsafeContinuation(isolation: isolation) { (continuation: UnsafeContinuation<Void, Never>) in
                 let ready = state.withLock { state -> Bool in
@@ -155,6 +168,9 @@ struct ChannelMessages: AsyncSequence, Sendable {
         private let detacher: Detacher
         private var batch: [JSONValue] = []
         private var index = 0
+        /// When set, a cancelled consuming task keeps waiting for packets instead of throwing
+        /// `cancelled` (to read the server's answer to a cancel packet).
+        var ignoresCancellation = false
 
         init(core: ChannelCore) {
             self.core = core
@@ -178,8 +194,10 @@ struct ChannelMessages: AsyncSequence, Sendable {
                 case .ended(.failed(let error)):
                     throw error
                 case .empty:
-                    if Task.isCancelled { throw LMStudioError(.cancelled, "cancelled", endpoint: core.endpoint) }
-                    await core.waitForMessages(isolation: actor)
+                    if !ignoresCancellation && Task.isCancelled {
+                        throw LMStudioError(.cancelled, "cancelled", endpoint: core.endpoint)
+                    }
+                    await core.waitForMessages(isolation: actor, cancellable: !ignoresCancellation)
                 }
             }
         }

@@ -44,6 +44,9 @@ public struct LMStudioError: Error, Sendable, CustomStringConvertible {
         case clientClosed
         /// A tool failed or was asked for with invalid arguments (see `act`).
         case toolFailure
+        /// A structured-output reply did not parse as JSON or did not decode as the requested
+        /// type; ``LMStudioError/rawOutput`` holds the reply.
+        case invalidStructuredOutput
 
         public var description: String {
             switch self {
@@ -64,6 +67,7 @@ public struct LMStudioError: Error, Sendable, CustomStringConvertible {
             case .alreadyConfigured: "already configured"
             case .clientClosed: "client closed"
             case .toolFailure: "tool failure"
+            case .invalidStructuredOutput: "invalid structured output"
             }
         }
     }
@@ -78,6 +82,8 @@ public struct LMStudioError: Error, Sendable, CustomStringConvertible {
     public var endpoint: String?
     /// The lower-level cause, when there is one.
     public var underlying: (any Error & Sendable)?
+    /// The model's raw reply, for ``Code/invalidStructuredOutput``.
+    public var rawOutput: String?
 
     /// Creates an error.
     public init(

@@ -29,7 +29,8 @@ enum MockEndpoints {
         case ("embedding", "embedString"): return embedString
         case ("files", "uploadFileBase64"): return uploadFileBase64
         case ("files", "getLocalFileAbsolutePath"): return getLocalFileAbsolutePath
-        case ("repository", "searchModels"): return { _, _ in .result(["results": []]) }
+        case ("repository", "searchModels"): return MockRepository.searchModels
+        case ("repository", "getModelDownloadOptions"): return MockRepository.getModelDownloadOptions
         default: return nil
         }
     }
@@ -40,7 +41,9 @@ enum MockEndpoints {
         case ("llm", "getOrLoad"), ("embedding", "getOrLoad"): return MockLoading.getOrLoad
         case ("llm", "predict"): return MockPrediction.predict
         case ("llm", "completeRawText"): return MockPrediction.completeRawText
-        case ("system", "alive"), ("diagnostics", "streamLogs"): return waitUntilStopped
+        case ("system", "alive"): return waitUntilStopped
+        case ("diagnostics", "streamLogs"): return MockRepository.streamLogs
+        case ("repository", "downloadModel"): return MockRepository.downloadModel
         default: return nil
         }
     }

@@ -70,6 +70,14 @@ enum MockPrediction {
             history: ["messages": .array(messages)], lastUserText: lastUser, config: config
         )
         let output = decide(request, messages: messages, behavior: behavior, allowsTools: allowsTools)
+        MockRepository.broadcast(
+            server,
+            [
+                "type": "llm.prediction.input", "modelPath": .string(instance.model.path),
+                "modelIdentifier": .string(instance.identifier),
+                "input": .string(messages.map(MockText.text(of:)).joined(separator: "\n")),
+            ]
+        )
         let promptTokens = messages.reduce(0) { $0 + MockText.tokens(MockText.text(of: $1)).count }
 
         // Prompt processing.

@@ -23,6 +23,15 @@ extension MockServer {
         public var apiToken: String?
         /// The downloaded models; see ``Model/defaults``.
         public var models: [Model] = Model.defaults
+        /// Models the `repository` namespace finds and can download (the hub); downloading
+        /// one adds it to the downloaded catalogue.
+        public var repositoryModels: [Model] = [
+            Model(
+                kind: .llm, modelKey: "gemma-3-270m-it", displayName: "Gemma 3 270M Instruct",
+                path: "lmstudio-community/gemma-3-270m-it-GGUF/gemma-3-270m-it-Q4_K_M.gguf", sizeBytes: 253_000_000,
+                paramsString: "270M", architecture: "gemma3"
+            )
+        ]
         /// Preset identifiers that `fuzzyPresetIdentifier` may name; any other name fails with
         /// `generic.presetNotFound`.
         public var presets: [String] = []

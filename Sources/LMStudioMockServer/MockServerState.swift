@@ -27,6 +27,8 @@ struct MockSharedState: Sendable {
     var liveConnections: [Int: any MockPeer] = [:]
     var connectionWaiters: [(id: Int, count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     var nextWaiterID = 0
+    /// Open `diagnostics.streamLogs` channels by `"<connection>/<channel>"`.
+    var logListeners: [String: MockChannelContext] = [:]
 
     /// Removes and returns the waiters satisfied by the current connection count.
     mutating func satisfiedWaiters() -> [CheckedContinuation<Void, Never>] {
