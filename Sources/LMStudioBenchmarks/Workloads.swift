@@ -51,7 +51,7 @@ struct Workloads: Sendable {
             let elapsed = try await Measure.time {
                 let fresh = try LMStudioClient(host: host)
                 client = fresh
-                _ = try await fresh.rawCall(.llm, endpoint: "listLoaded")
+                _ = try await fresh.llm.listLoaded()
             }
             await client?.close()
             times.append(elapsed.seconds * 1000)
@@ -62,12 +62,12 @@ struct Workloads: Sendable {
     /// `rpc`: sequential `getModelInfo` calls per second on one loaded-model handle.
     func rpc() async throws -> Double {
         try await withClient { client in
-            let model = try await ModelHandle.load(Self.modelKey, on: client)
+            let model = try await client.llm.model(Self.modelKey)
             let calls = sizes.rpcCalls
             let elapsed = try await Measure.time {
                 for _ in 0..<calls {
                     let info = try await model.info()
-                    guard info["identifier"] != nil else { throw BenchmarkError(description: "getModelInfo returned \(info)") }
+                    guard info.identifier == model.identifier else { throw BenchmarkError(description: "getModelInfo returned \(info)") }
                 }
             }
             return Double(calls) / elapsed.seconds
@@ -77,7 +77,7 @@ struct Workloads: Sendable {
     /// `stream`: fragments per second of one streamed prediction consumed with `for try await`.
     func stream() async throws -> Double {
         try await withClient { client in
-            let model = try await ModelHandle.load(Self.modelKey, on: client)
+            let model = try await client.llm.model(Self.modelKey)
             let fragments = sizes.streamFragments
             let elapsed = try await Measure.time {
                 try await model.streamedPrediction(fragments: fragments)
@@ -89,7 +89,7 @@ struct Workloads: Sendable {
     /// `concurrent`: total fragments per second of 64 predictions streamed at once on one client.
     func concurrent() async throws -> Double {
         try await withClient { client in
-            let model = try await ModelHandle.load(Self.modelKey, on: client)
+            let model = try await client.llm.model(Self.modelKey)
             let streams = sizes.concurrentStreams
             let each = sizes.fragmentsPerConcurrentStream
             let elapsed = try await Measure.time {
