@@ -17,7 +17,8 @@ extension LLM {
         let result = try await stream.result()
         guard received == fragments, characters > 0, result.content.utf8.count == characters else {
             throw BenchmarkError(
-                description: "asked for \(fragments) fragments, got \(received) (stop reason \(result.stats.stopReason)); "
+                description:
+                    "asked for \(fragments) fragments, got \(received) (stop reason \(result.stats.stopReason)); "
                     + "run the mock in benchmark mode with at least that many (lms-swift mock --fragments N)"
             )
         }

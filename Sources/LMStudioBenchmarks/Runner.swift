@@ -15,13 +15,20 @@ enum Runner {
 
     // The line formats are read by scripts/bench-compare.sh and other programs: keep them exact.
     static let figures: [Figure] = [
-        Figure(workload: .connect, name: "connect_auth_first_rpc_ms", unit: "ms", decimals: 2) { try await $0.connect() },
+        Figure(workload: .connect, name: "connect_auth_first_rpc_ms", unit: "ms", decimals: 2) {
+            try await $0.connect()
+        },
         Figure(workload: .rpc, name: "rpc_roundtrips_per_s", unit: "calls/s", decimals: 0) { try await $0.rpc() },
-        Figure(workload: .stream, name: "stream_fragments_per_s", unit: "fragments/s", decimals: 0) { try await $0.stream() },
+        Figure(workload: .stream, name: "stream_fragments_per_s", unit: "fragments/s", decimals: 0) {
+            try await $0.stream()
+        },
         Figure(workload: .concurrent, name: "concurrent64_fragments_per_s", unit: "fragments/s", decimals: 0) {
             try await $0.concurrent()
         },
-        Figure(workload: .serverCeiling, name: "server_ceiling_concurrent64_fragments_per_s", unit: "fragments/s", decimals: 0) {
+        Figure(
+            workload: .serverCeiling, name: "server_ceiling_concurrent64_fragments_per_s", unit: "fragments/s",
+            decimals: 0
+        ) {
             workloads in
             try await ServerCeiling.measure(
                 host: workloads.host, streams: workloads.sizes.concurrentStreams,
@@ -62,11 +69,14 @@ enum Runner {
             let warmUp = Workloads(host: host, sizes: sizes.scaled(by: 0.1))
             let timed = Workloads(host: host, sizes: sizes)
             for figure in figures
-            where options.workload == figure.workload || (options.workload == .all && figure.workload != .serverCeiling) {
+            where options.workload == figure.workload || (options.workload == .all && figure.workload != .serverCeiling)
+            {
                 _ = try await figure.measure(warmUp)
                 var values: [Double] = []
                 for _ in 0..<options.runs { values.append(try await figure.measure(timed)) }
-                Measure.emit("\(figure.name): \(Measure.fixed(Measure.median(values), decimals: figure.decimals)) \(figure.unit)")
+                Measure.emit(
+                    "\(figure.name): \(Measure.fixed(Measure.median(values), decimals: figure.decimals)) \(figure.unit)"
+                )
             }
             if let peak = Measure.peakResidentMiB() {
                 Measure.emit("peak_rss_mb: \(Measure.fixed(peak, decimals: 1)) MiB")

@@ -25,20 +25,28 @@ enum ServerCeiling {
 
     private static let fragmentPrefix = Array(#"{"type":"channelSend","channelId":"#.utf8)
 
-    private static func run(transport: WebSocketClient, url: String, streams: Int, fragmentsPerStream: Int) async throws -> Double {
+    private static func run(transport: WebSocketClient, url: String, streams: Int, fragmentsPerStream: Int) async throws
+        -> Double
+    {
         let connection = try await transport.connect(to: url)
         defer { connection.close() }
         var messages = connection.messages.makeAsyncIterator()
-        try connection.send(text: #"{"authVersion":1,"clientIdentifier":"guest:lmstudio-bench-ceiling","clientPasskey":"lmstudio-bench"}"#)
-        guard let reply = try await messages.next(), String(decoding: reply, as: UTF8.self).contains(#""success":true"#) else {
+        try connection.send(
+            text:
+                #"{"authVersion":1,"clientIdentifier":"guest:lmstudio-bench-ceiling","clientPasskey":"lmstudio-bench"}"#
+        )
+        guard let reply = try await messages.next(), String(decoding: reply, as: UTF8.self).contains(#""success":true"#)
+        else {
             throw BenchmarkError(description: "the server did not accept a guest")
         }
         let requests = (1...streams).map { id in
             #"{"type":"channelCreate","endpoint":"predict","channelId":\#(id),"creationParameter":{"#
                 + #""modelSpecifier":{"type":"query","query":{"identifier":"\#(Workloads.modelKey)"}},"#
-                + #""history":{"messages":[{"role":"user","content":[{"type":"text","text":"\#(Workloads.prompt)"}]}]},"#
+                + #""history":{"messages":[{"role":"user","content":"#
+                + #"[{"type":"text","text":"\#(Workloads.prompt)"}]}]},"#
                 + #""predictionConfigStack":{"layers":[{"layerName":"apiOverride","config":{"fields":["#
-                + #"{"key":"llm.prediction.maxPredictedTokens","value":{"checked":true,"value":\#(fragmentsPerStream)}}]}}]}}}"#
+                + #"{"key":"llm.prediction.maxPredictedTokens","#
+                + #""value":{"checked":true,"value":\#(fragmentsPerStream)}}]}}]}}}"#
         }
         var fragments = 0
         var closed = 0
@@ -55,12 +63,16 @@ enum ServerCeiling {
                 switch packet["type"]?.stringValue {
                 case "channelClose": closed += 1
                 case "channelSend": break
-                default: throw BenchmarkError(description: "unexpected frame: \(String(decoding: frame.prefix(300), as: UTF8.self))")
+                default:
+                    throw BenchmarkError(
+                        description: "unexpected frame: \(String(decoding: frame.prefix(300), as: UTF8.self))")
                 }
             }
         }
         guard closed == streams, fragments == streams * fragmentsPerStream else {
-            throw BenchmarkError(description: "counted \(fragments) fragments on \(closed) streams; expected \(streams * fragmentsPerStream)")
+            throw BenchmarkError(
+                description:
+                    "counted \(fragments) fragments on \(closed) streams; expected \(streams * fragmentsPerStream)")
         }
         return Double(fragments) / elapsed.seconds
     }

@@ -67,7 +67,9 @@ struct Workloads: Sendable {
             let elapsed = try await Measure.time {
                 for _ in 0..<calls {
                     let info = try await model.info()
-                    guard info.identifier == model.identifier else { throw BenchmarkError(description: "getModelInfo returned \(info)") }
+                    guard info.identifier == model.identifier else {
+                        throw BenchmarkError(description: "getModelInfo returned \(info)")
+                    }
                 }
             }
             return Double(calls) / elapsed.seconds

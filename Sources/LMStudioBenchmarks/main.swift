@@ -15,7 +15,8 @@ let options: Options
 do {
     options = try Options(arguments: CommandLine.arguments.dropFirst())
 } catch {
-    Measure.warn("Error: \(error.message)\nUsage: lmstudio-bench [--host <url>] [--workload <name>] [--runs <n>] (see --help)")
+    Measure.warn(
+        "Error: \(error.message)\nUsage: lmstudio-bench [--host <url>] [--workload <name>] [--runs <n>] (see --help)")
     exit(64)
 }
 if options.showHelp {

@@ -31,7 +31,9 @@ struct BenchmarkSmokeTests {
         #expect(result.status == 0, "stderr: \(result.error)")
         let lines = result.output.split(separator: "\n").map(String.init)
         #expect(lines.count == 2, "output: \(result.output)")
-        let ceiling = lines.first.flatMap { Self.value(of: "server_ceiling_concurrent64_fragments_per_s", unit: "fragments/s", in: $0) }
+        let ceiling = lines.first.flatMap {
+            Self.value(of: "server_ceiling_concurrent64_fragments_per_s", unit: "fragments/s", in: $0)
+        }
         #expect((ceiling ?? 0) > 0, "output: \(result.output)")
     }
 
@@ -63,8 +65,11 @@ struct BenchmarkSmokeTests {
         process.arguments = arguments
         // Standard error goes to a file, standard output to a pipe read to its end: neither can
         // fill up and block the child.
-        let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent("lmstudio-bench-\(UUID()).err").path
-        guard FileManager.default.createFile(atPath: errorPath, contents: nil), let errorFile = FileHandle(forWritingAtPath: errorPath) else {
+        let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent("lmstudio-bench-\(UUID()).err")
+            .path
+        guard FileManager.default.createFile(atPath: errorPath, contents: nil),
+            let errorFile = FileHandle(forWritingAtPath: errorPath)
+        else {
             throw CocoaError(.fileWriteUnknown)
         }
         defer { try? FileManager.default.removeItem(atPath: errorPath) }
@@ -76,6 +81,9 @@ struct BenchmarkSmokeTests {
         process.waitUntilExit()
         try errorFile.close()
         let errorData = FileManager.default.contents(atPath: errorPath) ?? Data()
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: outputData, as: UTF8.self),
+            String(decoding: errorData, as: UTF8.self)
+        )
     }
 }
