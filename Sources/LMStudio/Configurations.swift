@@ -103,6 +103,20 @@ public struct LLMLoadConfiguration: Sendable, Hashable {
     /// Extra fields by fully qualified key; they override the typed options.
     public var raw: [String: JSONValue]
 
+    /// ``gpuOffload`` as a plain ratio, 0…1 (`.max` reads as 1, `.off` as 0); sent as
+    /// `*.load.llama.acceleration.offloadRatio`.
+    public var gpuOffloadRatio: Double? {
+        get {
+            switch gpuOffload {
+            case .ratio(let value)?: value
+            case .max?: 1
+            case .off?: 0
+            case nil: nil
+            }
+        }
+        set { gpuOffload = newValue.map(GPUOffload.ratio) }
+    }
+
     /// Creates a load configuration; every option defaults to "server decides".
     public init(
         contextLength: Int? = nil, gpuOffload: GPUOffload? = nil, flashAttention: Bool? = nil, seed: Int? = nil,
@@ -199,6 +213,20 @@ public struct EmbeddingLoadConfiguration: Sendable, Hashable {
     public var ropeFrequencyScale: Double?
     /// Extra fields by fully qualified key; they override the typed options.
     public var raw: [String: JSONValue]
+
+    /// ``gpuOffload`` as a plain ratio, 0…1 (`.max` reads as 1, `.off` as 0); sent as
+    /// `*.load.llama.acceleration.offloadRatio`.
+    public var gpuOffloadRatio: Double? {
+        get {
+            switch gpuOffload {
+            case .ratio(let value)?: value
+            case .max?: 1
+            case .off?: 0
+            case nil: nil
+            }
+        }
+        set { gpuOffload = newValue.map(GPUOffload.ratio) }
+    }
 
     /// Creates a load configuration; every option defaults to "server decides".
     public init(
@@ -396,6 +424,19 @@ extension KVConfig {
     /// Sets `key` when `value` is non-nil.
     mutating func put(_ key: String, _ value: JSONValue?) {
         if let value { self[key] = value }
+    }
+
+    /// Decodes `{"fields":[{"key":…,"value":…}]}` by hand (no `Decoder` per prediction),
+    /// skipping malformed entries.
+    init(lenient json: JSONValue?) {
+        var fields: [KVConfigField] = []
+        if let entries = json?["fields"]?.arrayValue {
+            fields.reserveCapacity(entries.count)
+            for entry in entries {
+                if let key = entry["key"]?.stringValue { fields.append(KVConfigField(key: key, value: entry["value"])) }
+            }
+        }
+        self.init(fields: fields)
     }
 
     /// Every field's value by key (the last occurrence wins).

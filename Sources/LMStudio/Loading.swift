@@ -161,7 +161,6 @@ extension ClientCore {
 struct ModelLifecycle: Sendable {
     let core: ClientCore
     let namespace: Namespace
-    let defaultContextKey: String
 
     var connection: NamespaceConnection { core.connection(namespace) }
 
@@ -227,7 +226,12 @@ struct ModelLifecycle: Sendable {
 
     /// Any loaded model of this namespace (`getModelInfo` with an empty query).
     func anyLoaded() async throws(LMStudioError) -> LoadedModel {
-        let parameter: JSONValue = ["specifier": ["type": "query", "query": [:]], "throwIfNotFound": true]
+        try await loaded(matching: .query(ModelQuery()))
+    }
+
+    /// The loaded model a specifier matches (`getModelInfo`, `throwIfNotFound: true`).
+    func loaded(matching specifier: ModelSpecifier) async throws(LMStudioError) -> LoadedModel {
+        let parameter: JSONValue = ["specifier": specifier.jsonValue, "throwIfNotFound": true]
         let result = try await connection.call("getModelInfo", parameter: parameter)
         guard let info = result.flatMap(LoadedModel.init(json:)) else {
             throw LMStudioError(.modelNotFound, "no \(namespace.rawValue) model is loaded", endpoint: "getModelInfo")
@@ -290,21 +294,42 @@ struct InstanceRPC: Sendable {
     }
 }
 
-/// Runs `body` for every input concurrently and returns the results in input order; the
-/// first failure is thrown.
+/// Runs `body` for every input, at most `width` at a time, and returns the results in input
+/// order; the first failure is thrown. (A 10,000-string batch would otherwise put 10,000
+/// calls in flight at once.)
 func concurrently<Input: Sendable, Output: Sendable>(
-    _ inputs: [Input], _ body: @escaping @Sendable (Input) async throws(LMStudioError) -> Output
+    _ inputs: [Input], width: Int = 32, _ body: @escaping @Sendable (Input) async throws(LMStudioError) -> Output
 ) async throws(LMStudioError) -> [Output] {
     if inputs.count == 1 { return [try await body(inputs[0])] }
     let results = await withTaskGroup(of: (Int, Result<Output, LMStudioError>).self) { group in
-        for (index, input) in inputs.enumerated() {
+        func add(_ index: Int) {
+            let input = inputs[index]
             group.addTask {
                 do throws(LMStudioError) { return (index, .success(try await body(input))) } catch { return (index, .failure(error)) }
             }
         }
+        var next = 0
+        while next < min(width, inputs.count) {
+            add(next)
+            next += 1
+        }
         var results = [Result<Output, LMStudioError>?](repeating: nil, count: inputs.count)
-        for await (index, result) in group { results[index] = result }
+        for await (index, result) in group {
+            results[index] = result
+            if case .failure = result {
+                group.cancelAll()
+                next = inputs.count
+            }
+            if next < inputs.count {
+                add(next)
+                next += 1
+            }
+        }
         return results
     }
-    return try results.map { result throws(LMStudioError) in try result!.get() }
+    for result in results { if case .failure(let error)? = result { throw error } }
+    return results.map { result in
+        guard case .success(let value)? = result else { preconditionFailure("every input has a result") }
+        return value
+    }
 }

@@ -24,7 +24,7 @@ extension LMStudioClient {
 /// ```
 public struct LLMNamespace: Sendable {
     let core: ClientCore
-    var lifecycle: ModelLifecycle { ModelLifecycle(core: core, namespace: .llm, defaultContextKey: "llm.load.contextLength") }
+    var lifecycle: ModelLifecycle { ModelLifecycle(core: core, namespace: .llm) }
 
     func handle(_ info: LoadedModel) -> LLM { LLM(connection: core.connection(.llm), info: info) }
 
@@ -101,6 +101,18 @@ public struct LLMNamespace: Sendable {
         return handle(try await lifecycle.getOrLoad(key: key, ttl: effectiveTTL, config: configuration.kvConfig))
     }
 
+    /// The loaded LLM matching a query (domain, identifier, path, vision). The corresponding
+    /// LM Studio endpoint is `llm.getModelInfo` (`throwIfNotFound: true`).
+    ///
+    /// ```swift
+    /// let vision = try await client.llm.model(matching: ModelQuery(vision: true))
+    /// ```
+    ///
+    /// - Throws: `modelNotFound` when no loaded LLM matches.
+    public func model(matching query: ModelQuery) async throws(LMStudioError) -> LLM {
+        handle(try await lifecycle.loaded(matching: .query(query)))
+    }
+
     /// Any loaded LLM. The corresponding LM Studio endpoint is `llm.getModelInfo` with an
     /// empty query.
     ///
@@ -120,7 +132,7 @@ public struct LLMNamespace: Sendable {
 public struct EmbeddingNamespace: Sendable {
     let core: ClientCore
     var lifecycle: ModelLifecycle {
-        ModelLifecycle(core: core, namespace: .embedding, defaultContextKey: "embedding.load.contextLength")
+        ModelLifecycle(core: core, namespace: .embedding)
     }
 
     func handle(_ info: LoadedModel) -> EmbeddingModel { EmbeddingModel(connection: core.connection(.embedding), info: info) }
@@ -171,6 +183,14 @@ public struct EmbeddingNamespace: Sendable {
     ) async throws(LMStudioError) -> EmbeddingModel {
         let effectiveTTL = ttl ?? core.configuration.defaultModelTTL
         return handle(try await lifecycle.getOrLoad(key: key, ttl: effectiveTTL, config: configuration.kvConfig))
+    }
+
+    /// The loaded embedding model matching a query. The corresponding LM Studio endpoint is
+    /// `embedding.getModelInfo` (`throwIfNotFound: true`).
+    ///
+    /// - Throws: `modelNotFound` when no loaded embedding model matches.
+    public func model(matching query: ModelQuery) async throws(LMStudioError) -> EmbeddingModel {
+        handle(try await lifecycle.loaded(matching: .query(query)))
     }
 
     /// Any loaded embedding model. The corresponding LM Studio endpoint is

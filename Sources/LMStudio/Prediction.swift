@@ -405,6 +405,11 @@ final class PredictionCore: @unchecked Sendable {
                 if sendCancel { try? channel.send(["type": "cancel"]) }
                 startWatchdog(channel)
             } catch {
+                if error.code == .cancelled, Task.isCancelled {
+                    // Cancelled before the server saw anything: an empty, cancelled result.
+                    outcome = .success(partialResult())
+                    return nil
+                }
                 outcome = .failure(error)
                 throw error
             }
@@ -418,6 +423,7 @@ final class PredictionCore: @unchecked Sendable {
                     // The consuming task was cancelled: stop the server, then read its answer.
                     requestCancel()
                     iterator!.ignoresCancellation = true
+                    startCancelGrace()
                     continue
                 }
                 if timedOut.load(ordering: .relaxed) {
@@ -499,8 +505,8 @@ final class PredictionCore: @unchecked Sendable {
         return PredictionResult(
             content: content, reasoningContent: reasoning, nonReasoningContent: nonReasoning, stats: stats,
             modelInfo: m["modelInfo"].flatMap(LoadedModel.init(json:)),
-            loadConfiguration: m["loadModelConfig"].flatMap { try? KVConfig(jsonValue: $0) } ?? KVConfig(),
-            predictionConfiguration: m["predictionConfig"].flatMap { try? KVConfig(jsonValue: $0) } ?? KVConfig(),
+            loadConfiguration: KVConfig(lenient: m["loadModelConfig"]),
+            predictionConfiguration: KVConfig(lenient: m["predictionConfig"]),
             parsed: parsed, toolCallRequests: toolCalls, toolCallFailures: toolFailures
         )
     }
@@ -549,6 +555,24 @@ final class PredictionCore: @unchecked Sendable {
             }
         }
         shared.withLock { $0.watchdog = task }
+    }
+
+    /// How long a cancelled task waits for the server to confirm the cancel before it keeps
+    /// the partial result without the server's statistics.
+    static let cancelGrace = Duration.seconds(10)
+
+    /// Bounds the wait for the server's answer to a cancel sent because the consuming task
+    /// was cancelled (the server answers silence to packets it rejects).
+    private func startCancelGrace() {
+        guard let channel = shared.withLock({ $0.channel }) else { return }
+        let timer = Task.detached { [weak channel] in
+            do { try await Task.sleep(for: Self.cancelGrace) } catch { return }
+            channel?.finish(.failed(LMStudioError(.cancelled, "the server did not confirm the cancellation", endpoint: "predict")))
+        }
+        shared.withLock { state in
+            state.watchdog?.cancel()
+            state.watchdog = timer
+        }
     }
 
     private let firstTokenSeen = Atomic<Bool>(false)

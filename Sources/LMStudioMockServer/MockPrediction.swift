@@ -118,6 +118,7 @@ enum MockPrediction {
             stopReason = "toolCalls"
         case .text(var text):
             var pieces: [String]
+            var reasoningTypes: [String]?
             if let count = behavior.fragmentCount {
                 // Escape the few distinct pieces once; the array then shares their storage.
                 let cycle = MockText.fragments(text.isEmpty ? "token" : text).map(MockJSON.quoted)
@@ -128,15 +129,20 @@ enum MockPrediction {
                     stopReason = "stopStringFound"
                     stopString = matched
                 }
-                pieces = MockText.fragments(text).map(MockJSON.quoted)
+                let split = reasoningSplit(text)
+                pieces = split.map { MockJSON.quoted($0.piece) }
+                if split.contains(where: { $0.type != "none" }) { reasoningTypes = split.map(\.type) }
             }
             if let limit = maxTokens(config), pieces.count > limit {
                 pieces = Array(pieces.prefix(limit))
+                reasoningTypes = reasoningTypes.map { Array($0.prefix(limit)) }
                 stopReason = "maxPredictedTokensReached"
                 stopString = nil
             }
             let interval = behavior.fragmentIntervalsByPrompt[lastUser] ?? behavior.fragmentInterval
-            let streamed = await stream(pieces, context: context, behavior: behavior, interval: interval)
+            let streamed = await stream(
+                pieces, reasoningTypes: reasoningTypes, context: context, behavior: behavior, interval: interval
+            )
             switch streamed {
             case .completed(let count, let first):
                 predicted = count
@@ -219,6 +225,19 @@ enum MockPrediction {
         return .text(behavior.defaultReply)
     }
 
+    /// Splits a reply into fragments with their reasoning classification: a reply that starts
+    /// with `<think>` and contains `</think>` streams the tags as `reasoningStartTag` /
+    /// `reasoningEndTag` fragments and the text between them as `reasoning`.
+    static func reasoningSplit(_ text: String) -> [(piece: String, type: String)] {
+        guard text.hasPrefix("<think>"), let end = text.firstRange(of: "</think>") else {
+            return MockText.fragments(text).map { ($0, "none") }
+        }
+        let inner = String(text[text.index(text.startIndex, offsetBy: 7)..<end.lowerBound])
+        let rest = String(text[end.upperBound...])
+        return [("<think>", "reasoningStartTag")] + MockText.fragments(inner).map { ($0, "reasoning") }
+            + [("</think>", "reasoningEndTag")] + MockText.fragments(rest).map { ($0, "none") }
+    }
+
     static func maxTokens(_ config: [String: JSONValue]) -> Int? {
         guard let setting = config["llm.prediction.maxPredictedTokens"] else { return nil }
         if setting["checked"]?.boolValue == true { return setting["value"]?.intValue.map { max(0, $0) } }
@@ -264,7 +283,8 @@ enum MockPrediction {
     ///
     /// - Parameter pieces: the fragment contents, already escaped as JSON string literals.
     static func stream(
-        _ pieces: [String], context: MockChannelContext, behavior: MockServer.Behavior, interval: Duration
+        _ pieces: [String], reasoningTypes: [String]? = nil, context: MockChannelContext, behavior: MockServer.Behavior,
+        interval: Duration
     ) async -> StreamOutcome {
         let peer = context.connection.peer
         let prefix =
@@ -314,7 +334,14 @@ enum MockPrediction {
             } else if sent & 255 == 255 {
                 await Task.yield()
             }
-            peer.send(prefix + pieces[sent] + suffix)
+            if let reasoningTypes {
+                peer.send(
+                    prefix + pieces[sent]
+                        + #","tokensCount":1,"containsDrafted":false,"reasoningType":"\#(reasoningTypes[sent])","isStructural":false}}}"#
+                )
+            } else {
+                peer.send(prefix + pieces[sent] + suffix)
+            }
             if first == nil { first = .now }
             sent += 1
         }

@@ -83,6 +83,11 @@ func cRun(port: Int, options: Options) -> (roundtrips: Double, messages: Double)
     return (result.roundtrips_per_s, result.messages_per_s)
 }
 
+func note(_ text: String) {
+    let line = text + "\n"
+    _ = line.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+}
+
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
@@ -100,7 +105,9 @@ func format(_ value: Double) -> String {
 
 let options = Options(arguments: CommandLine.arguments)
 let server = try await WebSocketServer.start()
-let acceptor = Task {
+// Detached: a task inheriting the main actor would serve connections only when the main
+// thread is free, and the C reference loop below blocks it.
+let acceptor = Task.detached {
     await withDiscardingTaskGroup { group in
         for await connection in server.connections { group.addTask { await serve(connection) } }
     }

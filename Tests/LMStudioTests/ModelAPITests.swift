@@ -1,4 +1,4 @@
-import LMStudio
+@testable import LMStudio
 import LMStudioMockServer
 import Synchronization
 import Testing
@@ -250,6 +250,20 @@ struct HandleTests {
         }
     }
 
+    @Test func largeBatchesKeepTheirOrder() async throws {
+        try await withMockClient { _, client in
+            let model = try await client.embedding.model(embeddingModel)
+            let texts = (0..<100).map { "text number \($0)" }
+            let vectors = try await model.embed(texts)
+            #expect(vectors.count == 100)
+            #expect(vectors[42] == (try await model.embed(texts[42])))
+            let llm = try await client.llm.model(chatModel)
+            let tokens = try await llm.tokenize(texts)
+            #expect(tokens.map(\.count) == texts.map { _ in 3 })
+            #expect(client.inFlightCounts.calls == 0)
+        }
+    }
+
     @Test func serverVersion() async throws {
         try await withMockClient { _, client in
             let version = try await client.system.version()
@@ -326,6 +340,44 @@ struct RepositoryTests {
             for try await _ in logs { rest += 1 }  // ends when the server closes the channel
             #expect(rest >= 0)
             #expect(server.receivedMessages.compactMap(\.json).contains { $0["message"] == ["type": "stop"] })
+        }
+    }
+}
+
+@Suite("Files and queries")
+struct FilesAndQueryTests {
+    @Test func uploadAFileAndAttachIt() async throws {
+        try await withMockClient { server, client in
+            let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2]
+            let part = try await client.files.upload(name: "cat.png", contents: png)
+            #expect(part.fileType == "image")
+            #expect(part.sizeBytes == png.count)
+            let upload = try #require(received(server, "uploadFileBase64").first?["parameter"])
+            #expect(upload["contentBase64"] == "iVBORw0KGgoBAg==")
+            let model = try await client.llm.model(chatModel)
+            _ = try await model.respond([.user("What is this?", files: [part])])
+            let history = try #require(received(server, "predict").first?["creationParameter"]?["history"])
+            #expect(history["messages"]?.arrayValue?.first?["content"]?.arrayValue?[1]["identifier"] == .string(part.identifier))
+        }
+    }
+
+    @Test func base64MatchesRFC4648() {
+        let cases: [(String, String)] = [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")]
+        for (plain, encoded) in cases { #expect(Base64.encode(Array(plain.utf8)) == encoded) }
+    }
+
+    @Test func modelMatchingAQuery() async throws {
+        try await withMockClient { _, client in
+            let model = try await client.llm.model(matching: ModelQuery(identifier: chatModel))
+            #expect(model.identifier == chatModel)
+            let embedder = try await client.embedding.model(matching: ModelQuery(identifier: embeddingModel))
+            #expect(embedder.identifier == embeddingModel)
+            do {
+                _ = try await client.llm.model(matching: ModelQuery(identifier: "nothing-like-this"))
+                Issue.record("expected an error")
+            } catch let error as LMStudioError {
+                #expect(error.code == .modelNotFound)
+            }
         }
     }
 }

@@ -152,6 +152,23 @@ struct PredictionTests {
         }
     }
 
+    @Test func reasoningIsSplitOut() async throws {
+        var configuration = MockServer.Configuration()
+        configuration.behavior.defaultReply = "<think>Two plus two is four.</think> The answer is 4."
+        try await withMockClient(serverConfiguration: configuration) { _, client in
+            let model = try await client.llm.model(chatModel)
+            let stream = model.respondStream("2+2?")
+            var types: [ReasoningType] = []
+            for try await fragment in stream { types.append(fragment.reasoningType) }
+            #expect(types.first == .reasoningStartTag)
+            #expect(types.contains(.reasoningEndTag))
+            let result = try await stream.result()
+            #expect(result.content == configuration.behavior.defaultReply)
+            #expect(result.reasoningContent == "Two plus two is four.")
+            #expect(result.nonReasoningContent == " The answer is 4.")
+        }
+    }
+
     @Test func stopStringsAndMaxTokensAreHonoured() async throws {
         try await withMockClient { server, client in
             let model = try await client.llm.model(chatModel)
@@ -315,6 +332,105 @@ struct PredictionTests {
     }
 }
 
+/// Waits (bounded) until the server has received a channel packet of `type`.
+func waitForPacket(_ server: MockServer, type: JSONValue, within limit: Duration = .seconds(5)) async -> Bool {
+    let deadline = ContinuousClock.now + limit
+    while ContinuousClock.now < deadline {
+        if server.receivedMessages.compactMap(\.json).contains(where: { $0["message"]?["type"] == type }) { return true }
+        await Task.yield()
+    }
+    return false
+}
+
+@Suite("Prediction deadlines and abandonment")
+struct PredictionLifetimeTests {
+    static var slowServer: MockServer.Configuration {
+        var configuration = MockServer.Configuration()
+        configuration.behavior.defaultReply = (0..<500).map { "w\($0)" }.joined(separator: " ")
+        configuration.behavior.fragmentInterval = .milliseconds(5)
+        configuration.behavior.fragmentIntervalsByPrompt["stall"] = .seconds(2)
+        return configuration
+    }
+
+    @Test func aDroppedConnectionFailsTheStreamWithConnectionLost() async throws {
+        var configuration = MockServer.Configuration()
+        configuration.behavior.faults = [.dropConnection(afterFragments: 3)]
+        try await withMockClient(serverConfiguration: configuration) { _, client in
+            let model = try await client.llm.model(chatModel)
+            let stream = model.respondStream("Hi")
+            var count = 0
+            do {
+                for try await _ in stream { count += 1 }
+                Issue.record("expected an error")
+            } catch let error as LMStudioError {
+                #expect(error.code == .connectionLost)
+            }
+            #expect(count == 3)
+        }
+    }
+
+    @Test func aChannelClosedWithoutResultIsAnError() async throws {
+        var configuration = MockServer.Configuration()
+        configuration.behavior.faults = [.closeChannelBeforeResult]
+        try await withMockClient(serverConfiguration: configuration) { _, client in
+            let model = try await client.llm.model(chatModel)
+            do {
+                _ = try await model.respond("Hi")
+                Issue.record("expected an error")
+            } catch let error as LMStudioError {
+                #expect(error.code == .protocolViolation)
+            }
+        }
+    }
+
+    @Test func abandoningAStreamSendsCancel() async throws {
+        try await withMockClient(serverConfiguration: Self.slowServer) { server, client in
+            let model = try await client.llm.model(chatModel)
+            do {
+                let stream = model.respondStream("Go on")
+                for try await _ in stream { break }
+            }
+            #expect(await waitForPacket(server, type: "cancel"))
+        }
+    }
+
+    @Test func idleDeadlineCancelsAndThrowsTimeout() async throws {
+        try await withMockClient(serverConfiguration: Self.slowServer) { server, client in
+            let model = try await client.llm.model(chatModel)
+            do {
+                _ = try await model.respond("stall", configuration: PredictionConfiguration(idleTimeout: .milliseconds(200)))
+                Issue.record("expected a timeout")
+            } catch let error as LMStudioError {
+                #expect(error.code == .timeout)
+            }
+            #expect(await waitForPacket(server, type: "cancel"))
+        }
+    }
+
+    @Test func totalDeadlineCancelsAndThrowsTimeout() async throws {
+        try await withMockClient(serverConfiguration: Self.slowServer) { server, client in
+            let model = try await client.llm.model(chatModel)
+            let stream = model.respondStream("Go on", configuration: PredictionConfiguration(totalTimeout: .milliseconds(150)))
+            var count = 0
+            do {
+                for try await _ in stream { count += 1 }
+                Issue.record("expected a timeout")
+            } catch let error as LMStudioError {
+                #expect(error.code == .timeout)
+            }
+            #expect(count < 500)
+            #expect(await waitForPacket(server, type: "cancel"))
+            // The failure is sticky: result() reports it too.
+            do {
+                _ = try await stream.result()
+                Issue.record("expected a timeout")
+            } catch let error as LMStudioError {
+                #expect(error.code == .timeout)
+            }
+        }
+    }
+}
+
 @Suite("Chat")
 struct ChatTests {
     @Test func chatRoundTripsThroughTheWireFormat() throws {
@@ -331,5 +447,42 @@ struct ChatTests {
         #expect(decoded.messages[1].text == "Look")
         let literal: Chat = "Hi"
         #expect(literal.messages == [.user("Hi")])
+    }
+}
+
+@Suite("Configurations")
+struct ConfigurationTests {
+    @Test func loadConfigurationsRoundTripThroughKVFields() {
+        var llm = LLMLoadConfiguration(
+            contextLength: 4096, gpuOffload: .off, flashAttention: false, seed: 3, evalBatchSize: 128, keepModelInMemory: false,
+            useMmap: true, offloadKVCacheToGPU: true, useFP16ForKVCache: false, kCacheQuantization: .q4_0,
+            vCacheQuantization: .q8_0, ropeFrequencyBase: 10_000, ropeFrequencyScale: 1, numExperts: 4, maxParallelPredictions: 2
+        )
+        #expect(LLMLoadConfiguration(kvConfig: llm.kvConfig) == llm)
+        llm.gpuOffloadRatio = 0.5
+        #expect(llm.kvConfig["llm.load.llama.acceleration.offloadRatio"] == 0.5)
+        #expect(LLMLoadConfiguration(gpuOffload: .max).gpuOffloadRatio == 1)
+        // Unchecked checkbox fields read back as absent.
+        let unchecked = KVConfig().setting("llm.load.seed", to: KVConfig.checkbox(false, value: 0))
+        #expect(LLMLoadConfiguration(kvConfig: unchecked).seed == nil)
+
+        let embedding = EmbeddingLoadConfiguration(
+            contextLength: 512, gpuOffload: .ratio(0.25), keepModelInMemory: true, useMmap: false, ropeFrequencyBase: 2,
+            ropeFrequencyScale: 3
+        )
+        #expect(EmbeddingLoadConfiguration(kvConfig: embedding.kvConfig) == embedding)
+        #expect(embedding.kvConfig["embedding.load.contextLength"] == 512)
+        let raw = EmbeddingLoadConfiguration(contextLength: 512, raw: ["embedding.load.contextLength": 1024])
+        #expect(raw.kvConfig["embedding.load.contextLength"] == 1024)
+    }
+
+    @Test func predictionConfigurationEdgeCases() {
+        #expect(PredictionConfiguration(tools: []).kvConfig["llm.prediction.tools"] == ["type": "none"])
+        #expect(PredictionConfiguration().kvConfig.fields.isEmpty)
+        #expect(PredictionConfiguration(structured: StructuredOutput.none).kvConfig["llm.prediction.structured"] == ["type": "none"])
+        #expect(
+            PredictionConfiguration(structured: .gbnf("root ::= \"a\"")).kvConfig["llm.prediction.structured"]
+                == ["type": "gbnf", "gbnfGrammar": "root ::= \"a\""]
+        )
     }
 }
