@@ -47,14 +47,12 @@ struct Workloads: Sendable {
     func connect() async throws -> Double {
         var times: [Double] = []
         for _ in 0..<sizes.connects {
-            var client: LMStudioClient?
-            let elapsed = try await Measure.time {
-                let fresh = try LMStudioClient(host: host)
-                client = fresh
-                _ = try await fresh.llm.listLoaded()
+            let clock = ContinuousClock()
+            let start = clock.now
+            try await withClient { client in
+                _ = try await client.llm.listLoaded()
+                times.append(start.duration(to: clock.now).seconds * 1000)
             }
-            await client?.close()
-            times.append(elapsed.seconds * 1000)
         }
         return Measure.median(times)
     }
