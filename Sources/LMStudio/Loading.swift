@@ -23,10 +23,11 @@ public struct ModelLoading<Handle: Sendable>: AsyncSequence, Sendable {
     let core: LoadCore
     let makeHandle: @Sendable (LoadedModel) -> Handle
 
-    /// Creates the iterator (one consumer).
+    /// Creates the iterator (one consumer) over the `loadModel` channel's progress packets.
     public func makeAsyncIterator() -> Iterator { Iterator(core: core) }
 
-    /// Waits for the load to finish (consuming remaining progress) and returns the model.
+    /// Waits for the load to finish (the `loadModel` channel's `success`, consuming remaining
+    /// progress) and returns the model.
     ///
     /// - Throws: ``LMStudioError``: `modelNotFound` for an unknown key, `cancelled`, or the
     ///   server's error.
@@ -34,21 +35,23 @@ public struct ModelLoading<Handle: Sendable>: AsyncSequence, Sendable {
         makeHandle(try await core.finish(isolation: #isolation))
     }
 
-    /// The load description of the instance, once loaded (same as ``model()`` but without a handle).
+    /// The description of the instance from the `loadModel` channel's `success` (same as
+    /// ``model()`` but without a handle).
     public func info() async throws(LMStudioError) -> LoadedModel {
         try await core.finish(isolation: #isolation)
     }
 
-    /// Iterates the progress values of a ``ModelLoading``.
+    /// Iterates the progress values of a ``ModelLoading`` (`progress` packets of `loadModel`).
     public struct Iterator: AsyncIteratorProtocol {
         let core: LoadCore
 
-        /// The next progress value, or nil once loaded.
+        /// The next progress value, or nil once loaded. Opens the `loadModel` channel on the
+        /// first call.
         public mutating func next(isolation actor: isolated (any Actor)?) async throws(LMStudioError) -> Double? {
             try await core.next(isolation: actor)
         }
 
-        /// The next progress value, or nil once loaded.
+        /// The next progress value, or nil once the `loadModel` channel reported success.
         public mutating func next() async throws(LMStudioError) -> Double? {
             try await core.next(isolation: nil)
         }
@@ -176,7 +179,8 @@ struct ModelLifecycle: Sendable {
     }
 
     func loading(modelKey: String, identifier: String?, ttl: Duration?, config: KVConfig) throws(LMStudioError) -> LoadCore {
-        guard !modelKey.isEmpty else { throw LMStudioError(.invalidArgument, "the model key is empty", endpoint: "loadModel") }
+        try validateKey(modelKey, endpoint: "loadModel")
+        if let identifier { try validateKey(identifier, endpoint: "loadModel") }
         var parameter: [String: JSONValue] = [
             "modelKey": .string(modelKey), "loadConfigStack": KVConfigStack.apiOverride(config).jsonValue,
         ]
@@ -195,7 +199,7 @@ struct ModelLifecycle: Sendable {
 
     /// `getOrLoad`, coalescing concurrent requests for the same key on this client.
     func getOrLoad(key: String, ttl: Duration?, config: KVConfig) async throws(LMStudioError) -> LoadedModel {
-        guard !key.isEmpty else { throw LMStudioError(.invalidArgument, "the model key is empty", endpoint: "getOrLoad") }
+        try validateKey(key, endpoint: "getOrLoad")
         var parameter: [String: JSONValue] = [
             "identifier": .string(key), "loadConfigStack": KVConfigStack.apiOverride(config).jsonValue,
         ]
@@ -241,6 +245,18 @@ struct ModelLifecycle: Sendable {
 
     func unload(_ identifier: String) async throws(LMStudioError) {
         _ = try await connection.call("unloadModel", parameter: ["identifier": .string(identifier)])
+    }
+}
+
+/// Checks a model key or identifier the way the server does (PROTOCOL.md §8: 1…1024
+/// characters, no control characters), so a mistake fails here instead of as silence.
+func validateKey(_ key: String, endpoint: String) throws(LMStudioError) {
+    guard !key.isEmpty else { throw LMStudioError(.invalidArgument, "the model key is empty", endpoint: endpoint) }
+    guard key.count <= 1024 else {
+        throw LMStudioError(.invalidArgument, "the model key is longer than 1024 characters", endpoint: endpoint)
+    }
+    guard !key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        throw LMStudioError(.invalidArgument, "the model key contains control characters", endpoint: endpoint)
     }
 }
 

@@ -48,7 +48,9 @@ public struct LLMNamespace: Sendable {
     ///   - modelKey: The downloaded model's key (or path).
     ///   - identifier: The new instance's identifier (the server derives one when nil; a taken
     ///     identifier fails).
-    ///   - ttl: Idle time after which the server unloads it (at least one second; nil: never).
+    ///   - ttl: Idle time after which the server unloads it (at least one second). nil sends
+    ///     no TTL, leaving the server's own policy, as `lms load` does; only ``model(_:ttl:configuration:)``
+    ///     applies the client's `Configuration.defaultModelTTL`.
     ///   - configuration: Load settings.
     ///   - onProgress: Progress, 0…1, increasing.
     /// - Returns: A handle on the new instance.

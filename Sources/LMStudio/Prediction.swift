@@ -281,10 +281,10 @@ public struct PredictionStream: AsyncSequence, Sendable {
 
     let core: PredictionCore
 
-    /// Creates the iterator (one consumer).
+    /// Creates the iterator (one consumer) over the `llm.predict` channel's fragments.
     public func makeAsyncIterator() -> Iterator { Iterator(core: core) }
 
-    /// Waits for the end of the prediction (consuming the remaining fragments) and returns
+    /// Waits for the end of the prediction (the `success` packet of `llm.predict`) (consuming the remaining fragments) and returns
     /// the result. Call it after iterating, or instead of iterating.
     ///
     /// - Throws: ``LMStudioError`` from the server (`modelNotFound`, `presetNotFound`, …) or
@@ -300,16 +300,17 @@ public struct PredictionStream: AsyncSequence, Sendable {
         core.requestCancel()
     }
 
-    /// Iterates the fragments of a ``PredictionStream``.
+    /// Iterates the fragments of a ``PredictionStream`` (`fragment` packets of `llm.predict`).
     public struct Iterator: AsyncIteratorProtocol {
         let core: PredictionCore
 
-        /// The next fragment, or nil at the end of the prediction.
+        /// The next fragment, or nil at the end of the prediction (the `llm.predict` channel's
+        /// `success`). Opens the channel on the first call.
         public mutating func next(isolation actor: isolated (any Actor)?) async throws(LMStudioError) -> PredictionFragment? {
             try await core.next(isolation: actor)
         }
 
-        /// The next fragment, or nil at the end of the prediction.
+        /// The next fragment, or nil at the end of the `llm.predict` prediction.
         public mutating func next() async throws(LMStudioError) -> PredictionFragment? {
             try await core.next(isolation: nil)
         }
@@ -333,6 +334,8 @@ final class PredictionCore: @unchecked Sendable {
     private let busy = Atomic<Bool>(false)
     private let cancelRequested = Atomic<Bool>(false)
     private let timedOut = Atomic<Bool>(false)
+    /// Set once the `success` packet arrived: no cancel is sent after that.
+    private let completed = Atomic<Bool>(false)
     private let packets = Atomic<Int>(0)
     private let shared = LockedValue<(channel: ChannelCore?, cancelSent: Bool, watchdog: Task<Void, Never>?)>((nil, false, nil))
 
@@ -342,6 +345,7 @@ final class PredictionCore: @unchecked Sendable {
     private var content = ""
     private var reasoning = ""
     private var nonReasoning = ""
+    private var splitsReasoning = false
     private var sawFirstToken = false
     private var toolCalls: [ToolCallRequestData] = []
     private var toolFailures: [SerializedError] = []
@@ -365,6 +369,7 @@ final class PredictionCore: @unchecked Sendable {
 
     /// Sends the cancel packet once (now, or as soon as the channel opens).
     func requestCancel() {
+        guard !completed.load(ordering: .relaxed) else { return }
         cancelRequested.store(true, ordering: .relaxed)
         let channel = shared.withLock { state -> ChannelCore? in
             guard let channel = state.channel, !state.cancelSent else { return nil }
@@ -454,11 +459,18 @@ final class PredictionCore: @unchecked Sendable {
             case "fragment":
                 if cancelRequested.load(ordering: .relaxed) { continue }  // PY: drop what arrives after cancel
                 guard let fragment = PredictionFragment(json: members["fragment"]) else { continue }
+                let plain = !fragment.isStructural && fragment.reasoningType == .none
+                if !plain && !splitsReasoning {
+                    // Until the first reasoning or structural fragment, the non-reasoning text
+                    // is the whole content: keep one copy only.
+                    splitsReasoning = true
+                    nonReasoning = content
+                }
                 content += fragment.content
-                if !fragment.isStructural {
-                    if fragment.reasoningType == .none {
+                if splitsReasoning {
+                    if plain {
                         nonReasoning += fragment.content
-                    } else if fragment.reasoningType == .reasoning {
+                    } else if !fragment.isStructural && fragment.reasoningType == .reasoning {
                         reasoning += fragment.content
                     }
                 }
@@ -489,6 +501,7 @@ final class PredictionCore: @unchecked Sendable {
                 toolFailures.append(error)
                 callbacks.onToolCallEvent?(.failed(error, rawContent: members["rawContent"]?.stringValue))
             case "success":
+                completed.store(true, ordering: .relaxed)
                 outcome = .success(result(success: members))
                 stopWatchdog()
                 return nil
@@ -503,7 +516,8 @@ final class PredictionCore: @unchecked Sendable {
         var parsed: JSONValue?
         if parsesJSON, stats.stopReason != .userStopped { parsed = try? JSONValue(parsing: content) }
         return PredictionResult(
-            content: content, reasoningContent: reasoning, nonReasoningContent: nonReasoning, stats: stats,
+            content: content, reasoningContent: reasoning, nonReasoningContent: splitsReasoning ? nonReasoning : content,
+            stats: stats,
             modelInfo: m["modelInfo"].flatMap(LoadedModel.init(json:)),
             loadConfiguration: KVConfig(lenient: m["loadModelConfig"]),
             predictionConfiguration: KVConfig(lenient: m["predictionConfig"]),
@@ -515,7 +529,7 @@ final class PredictionCore: @unchecked Sendable {
     private func partialResult() -> PredictionResult {
         stopWatchdog()
         return PredictionResult(
-            content: content, reasoningContent: reasoning, nonReasoningContent: nonReasoning,
+            content: content, reasoningContent: reasoning, nonReasoningContent: splitsReasoning ? nonReasoning : content,
             stats: PredictionStats(stopReason: .userStopped), modelInfo: nil, loadConfiguration: KVConfig(),
             predictionConfiguration: KVConfig(), parsed: nil, toolCallRequests: toolCalls, toolCallFailures: toolFailures
         )

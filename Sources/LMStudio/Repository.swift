@@ -200,22 +200,23 @@ public struct LogStream: AsyncSequence, Sendable {
 
     let core: LogStreamCore
 
-    /// Creates the iterator (one consumer).
+    /// Creates the iterator (one consumer) over the `diagnostics.streamLogs` channel.
     public func makeAsyncIterator() -> Iterator { Iterator(core: core) }
 
-    /// Asks the server to stop streaming (`{"type":"stop"}`); iteration ends when it does.
+    /// Asks the server to stop streaming (`stop` on `diagnostics.streamLogs`) (`{"type":"stop"}`); iteration ends when it does.
     public func stop() { core.stop() }
 
     /// Iterates the entries of a ``LogStream``.
     public struct Iterator: AsyncIteratorProtocol {
         let core: LogStreamCore
 
-        /// The next entry, or nil when the stream ends.
+        /// The next entry, or nil when the `diagnostics.streamLogs` channel ends. Opens the
+        /// channel on the first call.
         public mutating func next(isolation actor: isolated (any Actor)?) async throws(LMStudioError) -> LogEvent? {
             try await core.next(isolation: actor)
         }
 
-        /// The next entry, or nil when the stream ends.
+        /// The next entry, or nil when the `diagnostics.streamLogs` channel ends.
         public mutating func next() async throws(LMStudioError) -> LogEvent? {
             try await core.next(isolation: nil)
         }

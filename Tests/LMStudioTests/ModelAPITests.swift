@@ -75,6 +75,29 @@ struct CatalogueTests {
         }
     }
 
+    @Test func coalescedRequestsShareAFailure() async throws {
+        try await withMockClient { server, client in
+            server.updateBehavior { $0.faults = [.delay(endpoint: "getOrLoad", .milliseconds(300))] }
+            let codes = try await withThrowingTaskGroup(of: LMStudioError.Code?.self) { group in
+                for _ in 0..<16 {
+                    group.addTask {
+                        do {
+                            _ = try await client.llm.model("missing-model")
+                            return nil
+                        } catch let error as LMStudioError {
+                            return error.code
+                        } catch {
+                            return nil
+                        }
+                    }
+                }
+                return try await group.reduce(into: [LMStudioError.Code?]()) { $0.append($1) }
+            }
+            #expect(codes.allSatisfy { $0 == .modelNotFound })
+            #expect(received(server, "getOrLoad").count == 1)
+        }
+    }
+
     @Test func loadReportsProgressAndAppliesTheConfiguration() async throws {
         try await withMockClient { server, client in
             let progress = Mutex<[Double]>([])
@@ -185,6 +208,20 @@ struct CatalogueTests {
         }
     }
 
+    @Test func ttlDefaults() async throws {
+        try await withMockClient { server, client in
+            _ = try await client.llm.load(notLoadedModel, identifier: "explicit-load")
+            #expect(received(server, "loadModel").first?["creationParameter"]?["ttlMs"] == nil)
+        }
+        var configuration = LMStudioClient.Configuration()
+        configuration.defaultModelTTL = nil
+        try await withMockClient(clientConfiguration: configuration) { server, client in
+            _ = try await client.llm.model(notLoadedModel)
+            let request = try #require(received(server, "getOrLoad").first?["creationParameter"])
+            #expect(request["loadTtlMs"] == nil)
+        }
+    }
+
     @Test func invalidArgumentsFailBeforeAnyIO() async throws {
         try await withMockClient { server, client in
             do {
@@ -199,7 +236,16 @@ struct CatalogueTests {
             } catch let error as LMStudioError {
                 #expect(error.code == .invalidArgument)
             }
+            for key in [String(repeating: "k", count: 1025), "tab\there"] {
+                do {
+                    _ = try await client.llm.model(key)
+                    Issue.record("expected an error")
+                } catch let error as LMStudioError {
+                    #expect(error.code == .invalidArgument)
+                }
+            }
             #expect(received(server, "loadModel").isEmpty)
+            #expect(received(server, "getOrLoad").isEmpty)
         }
     }
 }
@@ -301,6 +347,30 @@ struct RepositoryTests {
             #expect(try await model.respond("Hi").content == defaultReply)
             let search = try #require(received(server, "searchModels").first?["parameter"])
             #expect(search == ["opts": ["searchTerm": "gemma", "limit": 5]])
+        }
+    }
+
+    @Test func cancellingADownloadSendsCancel() async throws {
+        try await withMockClient { server, client in
+            server.updateBehavior {
+                $0.loadStepInterval = .milliseconds(100)
+                $0.loadProgressSteps = 100
+            }
+            let option = try #require(try await client.repository.downloadOptions(for: try await client.repository.search("gemma")[0]).first)
+            let started = Mutex(false)
+            let task = Task {
+                try await client.repository.download(option) { _ in started.withLock { $0 = true } }
+            }
+            while !started.withLock({ $0 }) { await Task.yield() }
+            task.cancel()
+            do {
+                _ = try await task.value
+                Issue.record("expected an error")
+            } catch let error as LMStudioError {
+                #expect(error.code == .cancelled)
+            }
+            #expect(await waitForPacket(server, type: "cancel"))
+            #expect(try await !client.llm.listDownloaded().contains { $0.modelKey == "gemma-3-270m-it" })
         }
     }
 

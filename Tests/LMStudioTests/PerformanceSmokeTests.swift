@@ -3,11 +3,13 @@ import LMStudioMockServer
 import Testing
 
 /// Smoke checks of the hot paths (the real numbers come from `lmstudio-bench` in release builds).
+/// Sized to stay light under ThreadSanitizer, where other suites with tight deadlines run
+/// alongside.
 @Suite("Hot paths")
 struct PerformanceSmokeTests {
-    @Test func aLongStreamArrivesCompleteAndInOrder() async throws {
+    @Test func aLongStreamArrivesComplete() async throws {
         var configuration = MockServer.Configuration()
-        configuration.behavior = .stream(fragments: 100_000)
+        configuration.behavior = .stream(fragments: 20_000)
         configuration.recordsMessages = false
         try await withMockClient(serverConfiguration: configuration) { _, client in
             let model = try await client.llm.model(chatModel)
@@ -21,10 +23,10 @@ struct PerformanceSmokeTests {
             }
             let result = try await stream.result()
             let elapsed = start.duration(to: .now)
-            #expect(count == 100_000)
+            #expect(count == 20_000)
             #expect(result.content.utf8.count == characters)
-            #expect(result.stats.predictedTokensCount == 100_000)
-            print("100,000 fragments in \(elapsed)")
+            #expect(result.stats.predictedTokensCount == 20_000)
+            print("20,000 fragments in \(elapsed)")
         }
     }
 
@@ -34,8 +36,8 @@ struct PerformanceSmokeTests {
         try await withMockClient(serverConfiguration: configuration) { _, client in
             let model = try await client.llm.model(chatModel)
             let start = ContinuousClock.now
-            for _ in 0..<2_000 { _ = try await model.info() }
-            print("2,000 getModelInfo calls in \(start.duration(to: .now))")
+            for _ in 0..<500 { _ = try await model.info() }
+            print("500 getModelInfo calls in \(start.duration(to: .now))")
         }
     }
 }
