@@ -128,5 +128,11 @@ let package = Package(
             dependencies: ["LMStudio", "LMStudioMockServer", "LMStudioTransport", "CLibWebSockets"],
             swiftSettings: swiftSettings
         ),
+        // Runs the built lmstudio-bench with tiny workloads: every figure is printed (no timings checked).
+        .testTarget(
+            name: "LMStudioBenchmarksSmokeTests",
+            dependencies: ["LMStudioBenchmarks"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )
