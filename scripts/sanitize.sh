@@ -24,6 +24,8 @@ BUILD_BASE=${BUILD_PATH:-.build}
 export SWIFT_BACKTRACE=enable=no
 
 for kind in $KINDS; do
+    # Tells the reliability tests to stretch their time bounds and shrink their load.
+    export LMSTUDIO_SANITIZER="$kind"
     case "$kind" in
     thread)
         log="$BUILD_BASE-tsan.log"

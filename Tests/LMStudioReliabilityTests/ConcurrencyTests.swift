@@ -22,16 +22,19 @@ struct ConcurrencyTests {
             let cancelAfterMs: Int?
             let rpc: Bool
         }
-        let plans = (0..<1_000).map { index in
+        // 1,000 channels and 200 calls; a fifth of that under a sanitizer (see `underSanitizer`).
+        let channelCount = underSanitizer ? 200 : 1_000
+        let callCount = underSanitizer ? 40 : 200
+        let plans = (0..<channelCount).map { index in
             Plan(
                 index: index, namespace: Namespace.allCases[index % Namespace.allCases.count],
                 count: Int.random(in: 1...8, using: &random), intervalMs: Int.random(in: 0...3, using: &random),
                 cancelAfterMs: Int.random(in: 0..<5, using: &random) == 0 ? Int.random(in: 0...15, using: &random) : nil,
                 rpc: false
             )
-        } + (0..<200).map { index in
+        } + (0..<callCount).map { index in
             Plan(
-                index: 1_000 + index, namespace: Namespace.allCases[index % Namespace.allCases.count], count: 0, intervalMs: 0,
+                index: channelCount + index, namespace: Namespace.allCases[index % Namespace.allCases.count], count: 0, intervalMs: 0,
                 cancelAfterMs: Int.random(in: 0..<4, using: &random) == 0 ? 0 : nil, rpc: true
             )
         }

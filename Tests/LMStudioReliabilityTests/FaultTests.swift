@@ -98,7 +98,7 @@ struct FaultTests {
             #expect((1...2).contains(outcome.fragments.count), "the fragments sent before the freeze stay available")
             // interval + timeout = 2 s, plus slack for a loaded CI machine (an unbounded hang is
             // what this guards against).
-            #expect(elapsed < .seconds(6), "noticed after \(elapsed)")
+            #expect(elapsed < slack(.seconds(6)), "noticed after \(elapsed)")
             server.updateBehavior { $0.faults = [] }
             #expect(try await client.rawCall(.llm, endpoint: "listLoaded") != nil)
             #expect(await eventually { client.inFlightCounts == (0, 0) })
@@ -108,16 +108,16 @@ struct FaultTests {
     @Test("a slow call hits its per-call deadline with a typed timeout; the socket stays usable")
     func slowCallDeadline() async throws {
         var configuration = MockServer.Configuration()
-        configuration.behavior.faults = [.delay(endpoint: "version", .seconds(5))]
+        configuration.behavior.faults = [.delay(endpoint: "version", slack(.seconds(5)))]
         try await withMockClient(serverConfiguration: configuration) { _, client in
             _ = try await client.rawCall(.system, endpoint: "info")
             let start = ContinuousClock.now
             let error = await #expect(throws: LMStudioError.self) {
-                _ = try await client.rawCall(.system, endpoint: "version", timeout: .milliseconds(300))
+                _ = try await client.rawCall(.system, endpoint: "version", timeout: slack(.milliseconds(300)))
             }
             #expect(error?.code == .timeout)
             #expect(error?.endpoint == "version")
-            #expect(ContinuousClock.now - start < .seconds(4))
+            #expect(ContinuousClock.now - start < slack(.seconds(4)))
             #expect(try await client.rawCall(.system, endpoint: "info") != nil)
             #expect(client.inFlightCounts == (0, 0))
         }
@@ -134,7 +134,7 @@ struct FaultTests {
             let error = await #expect(throws: LMStudioError.self) { _ = try await client.rawCall(.system, endpoint: "echo") }
             #expect(error?.code == .timeout)
             // 1 s deadline; the slack covers a loaded CI machine running every suite in parallel.
-            #expect(ContinuousClock.now - start < .seconds(6))
+            #expect(ContinuousClock.now - start < slack(.seconds(6)))
             #expect(client.inFlightCounts == (0, 0))
         }
     }

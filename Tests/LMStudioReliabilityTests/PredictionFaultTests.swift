@@ -52,7 +52,7 @@ struct PredictionFaultTests {
         var configuration = MockServer.Configuration()
         configuration.behavior.defaultReply = (0..<400).map { "w\($0)" }.joined(separator: " ")
         configuration.behavior.fragmentInterval = .milliseconds(5)
-        configuration.behavior.fragmentIntervalsByPrompt["stall"] = .seconds(3)
+        configuration.behavior.fragmentIntervalsByPrompt["stall"] = slack(.seconds(3))
         try await withMockClient(serverConfiguration: configuration) { server, client in
             let model = try await client.llm.model(chatModel)
             let prompt: String
@@ -60,7 +60,7 @@ struct PredictionFaultTests {
             switch deadline {
             case .firstToken:
                 // The server sits on the request before producing anything.
-                server.updateBehavior { $0.faults = [.delay(endpoint: "predict", .seconds(3))] }
+                server.updateBehavior { $0.faults = [.delay(endpoint: "predict", slack(.seconds(3)))] }
                 settings.firstTokenTimeout = .milliseconds(300)
                 prompt = "Hi"
             case .idle:
@@ -73,7 +73,7 @@ struct PredictionFaultTests {
             let start = ContinuousClock.now
             let error = await #expect(throws: LMStudioError.self) { _ = try await model.respond(prompt, configuration: settings) }
             #expect(error?.code == .timeout, "got \(String(describing: error))")
-            #expect(ContinuousClock.now - start < .seconds(3), "the deadline fired before the server moved on")
+            #expect(ContinuousClock.now - start < slack(.seconds(3)), "the deadline fired before the server moved on")
             #expect(await Self.received(server, packet: "cancel"), "the protocol cancel was sent")
             server.updateBehavior { $0.faults = [] }
             #expect(await eventually { client.inFlightCounts == (0, 0) })
@@ -100,7 +100,7 @@ struct PredictionFaultTests {
             }
             #expect(failure.map { [.timeout, .connectionLost].contains($0.code) } == true, "got \(String(describing: failure))")
             #expect((1...2).contains(fragments.count))
-            #expect(ContinuousClock.now - start < .seconds(6))
+            #expect(ContinuousClock.now - start < slack(.seconds(6)))
             server.updateBehavior { $0.faults = [] }
             #expect(try await model.respond("Hi").content == "a b c d e f")
         }

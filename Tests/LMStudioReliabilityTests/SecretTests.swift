@@ -43,7 +43,7 @@ struct SecretTests {
         defer { TransportLog.setHandler(nil) }
         var configuration = LMStudioClient.Configuration()
         configuration.logger = capture.logger
-        configuration.requestTimeout = .milliseconds(300)
+        configuration.requestTimeout = slack(.milliseconds(300))
         var errors: [LMStudioError] = []
         try await withScriptedClient(options, clientConfiguration: configuration, apiToken: testToken) { _, client in
             let answer = try await client.rawCall(.llm, endpoint: "hostile", parameter: "ok")

@@ -7,6 +7,13 @@ let testToken = "sk-lm-rELtest7:Zq9Xw8Vu7Ts6Rp5On4Ml"
 let testPasskey = "Zq9Xw8Vu7Ts6Rp5On4Ml"
 let chatModel = "qwen2.5-0.5b-instruct"
 
+/// Set by scripts/sanitize.sh: sanitized runs are 5–20× slower, so time bounds stretch and the
+/// load shrinks (the full load would starve the deadline tests running alongside).
+let underSanitizer = ProcessInfo.processInfo.environment["LMSTUDIO_SANITIZER"] != nil
+
+/// A time bound, stretched under a sanitizer.
+func slack(_ bound: Duration) -> Duration { underSanitizer ? bound * 10 : bound }
+
 /// Collects every log line, whatever its level.
 final class LogCapture: Sendable {
     private let lines = LockedValue<[String]>([])
@@ -107,7 +114,7 @@ func consume(_ channel: RawChannel) async -> PredictionOutcome {
 
 /// Polls `condition` every 20 ms until it holds or `limit` passes; returns whether it held.
 func eventually(within limit: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + limit
+    let deadline = ContinuousClock.now + slack(limit)
     while ContinuousClock.now < deadline {
         if condition() { return true }
         try? await Task.sleep(for: .milliseconds(20))
