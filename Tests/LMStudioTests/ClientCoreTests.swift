@@ -152,7 +152,7 @@ struct ClientCoreTests {
     @Test("a call the server never answers times out with a typed error")
     func unansweredCallTimesOut() async throws {
         var clientConfiguration = LMStudioClient.Configuration()
-        clientConfiguration.requestTimeout = .milliseconds(400)
+        clientConfiguration.requestTimeout = slack(.milliseconds(400))
         try await withMockClient(clientConfiguration: clientConfiguration) { _, client in
             let error = await #expect(throws: LMStudioError.self) {
                 _ = try await client.rawCall(.system, endpoint: "noSuchEndpoint")
@@ -255,7 +255,7 @@ struct ClientCoreTests {
         let capture = LogCapture()
         var clientConfiguration = LMStudioClient.Configuration()
         clientConfiguration.logger = capture.logger
-        clientConfiguration.requestTimeout = .milliseconds(300)
+        clientConfiguration.requestTimeout = slack(.milliseconds(300))
         var configuration = MockServer.Configuration()
         configuration.apiToken = testToken
         try await withMockClient(serverConfiguration: configuration, clientConfiguration: clientConfiguration, apiToken: testToken) { _, client in

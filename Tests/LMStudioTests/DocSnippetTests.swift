@@ -2,7 +2,7 @@ import LMStudio
 import LMStudioMockServer
 import Testing
 
-// The code between `// snippet:` and `// end snippet` markers is what docs/api.md shows, so
+// The code between `// snippet:` and `// end snippet` markers is what README.md shows, so
 // every documented example compiles and runs against the mock server.
 
 /// A structured-output target used by the documentation.

@@ -1,6 +1,9 @@
 import LMStudio
 import LMStudioMockServer
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 let testToken = "sk-lm-abcDEF78:abcDEF7890abcDEF7890"
 let chatModel = "qwen2.5-0.5b-instruct"
@@ -53,3 +56,9 @@ func authPackets(_ server: MockServer) -> [(namespace: String, identifier: Strin
 func modelQuery(_ identifier: String) -> JSONValue {
     ["type": "query", "query": ["identifier": .string(identifier)]]
 }
+
+/// Set by scripts/sanitize.sh: sanitized runs are 5–20× slower, so time bounds stretch.
+let underSanitizer = getenv("LMSTUDIO_SANITIZER") != nil
+
+/// A time bound, stretched under a sanitizer.
+func slack(_ bound: Duration) -> Duration { underSanitizer ? bound * 10 : bound }

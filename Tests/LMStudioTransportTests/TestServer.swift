@@ -110,3 +110,9 @@ func threadCount() -> Int {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// Set by scripts/sanitize.sh: sanitized runs are 5–20× slower, so time bounds stretch.
+let underSanitizer = getenv("LMSTUDIO_SANITIZER") != nil
+
+/// A time bound, stretched under a sanitizer.
+func slack(_ bound: Duration) -> Duration { underSanitizer ? bound * 10 : bound }
