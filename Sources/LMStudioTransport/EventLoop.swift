@@ -23,6 +23,42 @@ class LoopEndpoint: @unchecked Sendable {
     /// Runs requests other threads queued for this endpoint (writes, closes, flow control).
     /// Loop thread only.
     func serviceRequests() {}
+
+    /// Whether this endpoint's TLS handshake holds the shared side of `TLSGate`. Loop thread only.
+    var holdsTLSGate = false
+
+    /// Releases the TLS gate once the handshake is over (established, failed or destroyed).
+    func releaseTLSGate() {
+        if holdsTLSGate {
+            holdsTLSGate = false
+            TLSGate.endHandshake()
+        }
+    }
+}
+
+/// Orders OpenSSL initialisation against TLS handshakes, process-wide.
+///
+/// Every lws context that initialises OpenSSL re-allocates a process-wide SSL ex-data index that
+/// lws's certificate-verification callback reads; a handshake verifying while another context
+/// initialises then fails. Handshakes take the gate shared (from connect until established or
+/// failed), context initialisation takes it exclusively.
+enum TLSGate {
+    // The pointer is written once (lazily, thread-safely) and only ever passed to pthread calls.
+    private nonisolated(unsafe) static let lock: UnsafeMutablePointer<pthread_rwlock_t> = {
+        let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+        lock.initialize(to: pthread_rwlock_t())
+        pthread_rwlock_init(lock, nil)
+        return lock
+    }()
+
+    static func beginHandshake() { pthread_rwlock_rdlock(lock) }
+    static func endHandshake() { pthread_rwlock_unlock(lock) }
+
+    static func withExclusiveAccess<T>(_ body: () -> T) -> T {
+        pthread_rwlock_wrlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        return body()
+    }
 }
 
 /// Settings of one lws context and its loop thread.
@@ -358,6 +394,9 @@ final class LWSEventLoop: @unchecked Sendable {
             info.iface = UnsafePointer(keep(host))
             info.ssl_cert_filepath = UnsafePointer(keep(certificate))
             info.ssl_private_key_filepath = UnsafePointer(keep(key))
+        }
+        if configuration.tls {
+            return TLSGate.withExclusiveAccess { LWS.createContext(&info) }
         }
         return LWS.createContext(&info)
     }

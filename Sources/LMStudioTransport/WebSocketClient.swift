@@ -160,6 +160,10 @@ package final class WebSocketClient: Sendable {
             return fail(.cancelled)
         }
         loop.register(endpoint)
+        if target.secure {
+            TLSGate.beginHandshake()
+            endpoint.holdsTLSGate = true
+        }
         var info = lws_client_connect_info()
         info.context = context
         info.port = Int32(target.port)
@@ -189,6 +193,7 @@ package final class WebSocketClient: Sendable {
             if let core = endpoint as? ConnectionCore, core.wsi == nil { core.wsi = wsi }
         } else {
             // lws failed synchronously; it may or may not have reported CONNECTION_ERROR.
+            endpoint.releaseTLSGate()
             fail(.dnsFailure(host: target.host))
             loop.unregister(endpoint)
         }

@@ -15,6 +15,7 @@ func transportCallback(
     case LWS_CALLBACK_WSI_DESTROY:
         if let endpoint = endpoint(of: wsi) {
             LWS.setOpaqueUserData(wsi, nil)
+            endpoint.releaseTLSGate()
             endpoint.destroyed()
             loop(of: wsi)?.unregister(endpoint)
         }
@@ -25,6 +26,12 @@ func transportCallback(
         return loop(of: wsi)?.serveHTTP(wsi, uri: input) ?? -1
     default:
         if let endpoint = endpoint(of: wsi) {
+            switch reason {
+            case LWS_CALLBACK_CLIENT_ESTABLISHED, LWS_CALLBACK_CLIENT_CONNECTION_ERROR, LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
+                endpoint.releaseTLSGate()
+            default:
+                break
+            }
             return endpoint.handle(reason, wsi: wsi, input: input, length: length)
         }
         return LWS.defaultCallback(wsi, reason, user, input, length)
