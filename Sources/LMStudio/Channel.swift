@@ -26,7 +26,7 @@ final class ChannelCore: Sendable {
     let socket: NamespaceSocket
     private let state = LockedValue(State())
     /// Buffered packets above which the reader waits for the consumer.
-    static let highWater = 1024
+    static let highWater = 256
 
     init(id: Int, endpoint: String, socket: NamespaceSocket) {
         self.id = id

@@ -1,5 +1,4 @@
 import Dispatch
-internal import FoundationEssentials
 import LMStudioTransport
 
 #if canImport(Glibc)
@@ -82,14 +81,29 @@ public enum MockServerRunner {
         await waitForTerminationSignal()
         await server.shutdown()
         if let path = options.recordPath {
-            do {
-                try Data(server.receivedMessagesJSONLines.utf8).write(to: URL(fileURLWithPath: path))
-            } catch {
-                writeError("Error: cannot write the record to \(path): \(error)\n")
+            if !writeFile(path, contents: server.receivedMessagesJSONLines) {
+                writeError("Error: cannot write the record to \(path): \(String(cString: strerror(errno)))\n")
                 return 1
             }
         }
         return 0
+    }
+
+    /// Writes `contents` to `path` with plain POSIX calls (this module needs no Foundation).
+    private static func writeFile(_ path: String, contents: String) -> Bool {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var remaining = Array(contents.utf8)[...]
+        while !remaining.isEmpty {
+            let written = remaining.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            remaining = remaining.dropFirst(written)
+        }
+        return true
     }
 
     private static func writeError(_ text: String) {
