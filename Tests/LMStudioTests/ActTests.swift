@@ -290,14 +290,16 @@ struct ActTests {
             fclose(file)
             defer { unlink(path) }
 
+            let model = try await client.llm.model(chatModel)
+            // snippet: tools-images
             let image = try await client.files.prepareImage(path: path)
+            let notes = try await client.files.prepareFile(name: "notes.txt", bytes: Array("Buy milk".utf8))
+            let reply = try await model.respond(Chat([.user("Describe", files: [image, notes])]))
+            // end snippet
             #expect(image.name == "lmstudio-act-test-\(getpid())-pixel.png")
             #expect(image.fileType == "image")
             #expect(image.sizeBytes == png.count)
-            let notes = try await client.files.prepareFile(name: "notes.txt", bytes: Array("Buy milk".utf8))
             #expect(notes.fileType == "text/plain")
-            let model = try await client.llm.model(chatModel)
-            let reply = try await model.respond(Chat([.user("Describe", files: [image, notes])]))
             #expect(reply.content == defaultReply)
 
             let uploads = received(server, "uploadFileBase64").compactMap { $0["parameter"]?["name"]?.stringValue }
@@ -315,5 +317,58 @@ struct ActTests {
 
             await #expect(throws: LMStudioError.self) { try await client.files.prepareImage(path: "/nonexistent/x.png") }
         }
+    }
+}
+
+struct Forecast: Decodable, Sendable {
+    struct Place: Decodable, Sendable {
+        var city: String
+        var country: String?
+    }
+    var place: Place
+    var days: Int?
+    var units: [String]
+    var detailed: Bool
+    var threshold: Double
+}
+
+enum Mood: String, Decodable {
+    case happy, sad
+}
+
+struct WithEnum: Decodable {
+    var mood: Mood
+}
+
+@Suite("Tool use: schemas")
+struct ToolSchemaTests {
+    @Test func derivesTheSchemaPythonDerivesForSimpleStructs() throws {
+        #expect(try ToolSchema.derive(Sum.self) == addSchema)
+        #expect(ToolSchema.object(["a": .integer, "b": .integer]) == addSchema)
+        let forecast = try ToolSchema.derive(Forecast.self)
+        #expect(
+            forecast == [
+                "type": "object",
+                "properties": [
+                    "place": [
+                        "type": "object", "properties": ["city": ["type": "string"], "country": ["type": "string"]],
+                        "required": ["city"],
+                    ],
+                    "days": ["type": "integer"],
+                    "units": ["type": "array", "items": ["type": "string"]],
+                    "detailed": ["type": "boolean"],
+                    "threshold": ["type": "number"],
+                ],
+                "required": ["place", "units", "detailed", "threshold"],
+            ]
+        )
+        #expect(throws: ToolSchemaError.self) { try ToolSchema.derive(WithEnum.self) }
+    }
+
+    @Test func aDerivedToolDecodesItsArguments() async throws {
+        let add = try Tool(name: "add", description: "Add two integers.", arguments: Sum.self) { $0.a + $0.b }
+        #expect(add.definition["function"]?["parameters"] == addSchema)
+        #expect(try await add.implementation(["a": 2, "b": 3]) == 5)
+        await #expect(throws: ToolArgumentError.self) { try await add.implementation(["a": "two"]) }
     }
 }

@@ -77,11 +77,8 @@ struct ActWireTests {
         let fixture = try JSONValue(parsing: try #require(readTextFile(fixturePath)))
         try await withMockClient { server, client in
             let model = try await client.llm.model(chatModel)
-            // def add(a: int, b: int) -> int: """Add two integers."""
-            let add = Tool(
-                name: "add", description: "Add two integers.", arguments: Sum.self,
-                parameters: ToolSchema.object(["a": .integer, "b": .integer])
-            ) { $0.a + $0.b }
+            // def add(a: int, b: int) -> int: """Add two integers.""" (schema derived, as in Python)
+            let add = try Tool(name: "add", description: "Add two integers.", arguments: Sum.self) { $0.a + $0.b }
             let rounds = EventLog()
             let result = try await model.act(
                 actWirePrompt, tools: [add], callbacks: ActCallbacks(onRoundEnd: { rounds.append("\($0)") })
