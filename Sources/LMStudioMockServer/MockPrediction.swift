@@ -105,6 +105,14 @@ enum MockPrediction {
                 context.send(["type": "toolCallGenerationStart", "toolCallId": .string(callID)])
                 context.send(["type": "toolCallGenerationNameReceived", "name": .string(call.name)])
                 context.send(["type": "toolCallGenerationArgumentFragmentGenerated", "content": .string(argumentText)])
+                if behavior.failsToolCalls {
+                    context.send([
+                        "type": "toolCallGenerationFailed",
+                        "error": MockServer.ServerError(title: "Failed to parse tool call").json,
+                        "rawContent": .string("<tool_call>{\"name\":\(MockJSON.quoted(call.name)),\"arguments\":"),
+                    ])
+                    continue
+                }
                 context.send([
                     "type": "toolCallGenerationEnd",
                     "toolCallRequest": [

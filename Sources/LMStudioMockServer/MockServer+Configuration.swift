@@ -90,6 +90,9 @@ extension MockServer {
         /// unknown tools), and a name may repeat (several calls in one prediction). Arguments
         /// come from ``toolCallArguments`` or the offered tool's schema (`{}` for unknown tools).
         public var toolCallNames: [String]?
+        /// Whether tool calls end with `toolCallGenerationFailed` (the model emitted something
+        /// that is not a valid tool call) instead of `toolCallGenerationEnd`.
+        public var failsToolCalls: Bool = false
         /// Faults to inject; see ``Fault``. Every matching fault applies on every call.
         public var faults: [Fault] = []
 

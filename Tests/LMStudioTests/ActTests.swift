@@ -201,6 +201,32 @@ struct ActTests {
         }
     }
 
+    @Test func anUnparsableToolCallEndsActUnlessTheHandlerGoesOn() async throws {
+        try await withMockClient { server, client in
+            server.updateBehavior { $0.failsToolCalls = true }
+            let model = try await client.llm.model(chatModel)
+            let add = Tool(name: "add", description: "Add two integers.", parameters: addSchema) { _ in 0 }
+            do {
+                _ = try await model.act("What is 2 + 3?", tools: [add])
+                Issue.record("act should have thrown")
+            } catch let error as LMStudioError {
+                #expect(error.code == .toolFailure)
+                #expect(error.serverError?.title == "Failed to parse tool call")
+            }
+            let kinds = Mutex<[ToolCallFailure.Kind]>([])
+            let result = try await model.act(
+                "What is 2 + 3?", tools: [add],
+                configuration: ActConfiguration(maxPredictionRounds: 2, handleToolFailure: { failure in
+                    kinds.withLock { $0.append(failure.kind) }
+                    return ""
+                })
+            )
+            #expect(kinds.withLock { $0 } == [.unparsableRequest])
+            #expect(result.rounds.count == 2)
+            #expect(result.content == defaultReply)
+        }
+    }
+
     @Test(arguments: [1, 2, 3])
     func parallelToolCallsRespectTheBound(bound: Int) async throws {
         try await withMockClient { server, client in
