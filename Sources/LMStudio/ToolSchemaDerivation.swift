@@ -17,9 +17,10 @@ extension ToolSchema {
     ///
     /// It decodes the type once from a recording decoder: `Bool`, strings, integers and
     /// floating-point numbers, optionals (not required), arrays and nested `Decodable` structs
-    /// are described; dictionaries become open objects. Types whose `init(from:)` rejects
-    /// placeholder values (`false`, `""`, `0`, one-element arrays), such as enums and validated
-    /// types, throw: give their schema explicitly.
+    /// are described; dictionaries become open objects and ``JSONValue`` members accept any
+    /// JSON. Types whose `init(from:)` rejects placeholder values (`false`, `""`, `0`,
+    /// one-element arrays), such as enums and validated types, throw: give their schema
+    /// explicitly.
     ///
     /// ```swift
     /// struct Weather: Decodable { var city: String; var days: Int? }
@@ -106,6 +107,7 @@ final class SchemaProbe: Decoder {
     }
 
     static func primitive<T>(_ type: T.Type) -> (JSONValue, T)? {
+        if T.self == JSONValue.self { return ([:], JSONValue.null as! T) }  // any JSON
         if T.self == Bool.self { return (["type": "boolean"], false as! T) }
         if T.self == String.self { return (["type": "string"], "" as! T) }
         if let integer = T.self as? any FixedWidthInteger.Type { return (["type": "integer"], zero(integer) as! T) }

@@ -366,6 +366,10 @@ struct WithEnum: Decodable {
     var mood: Mood
 }
 
+struct WithAnything: Decodable {
+    var payload: JSONValue
+}
+
 @Suite("Tool use: schemas")
 struct ToolSchemaTests {
     @Test func derivesTheSchemaPythonDerivesForSimpleStructs() throws {
@@ -389,6 +393,7 @@ struct ToolSchemaTests {
             ]
         )
         #expect(throws: ToolSchemaError.self) { try ToolSchema.derive(WithEnum.self) }
+        #expect(try ToolSchema.derive(WithAnything.self) == ["type": "object", "properties": ["payload": [:]], "required": ["payload"]])
     }
 
     @Test func aDerivedToolDecodesItsArguments() async throws {
