@@ -4,7 +4,9 @@
 # For each SDK version (1.6.0b1 and the newest stable, 1.5.0): install it into its own venv under
 # .venv/, start two mocks (one admitting guests, one requiring an API token), drive the SDK through
 # Tests/Conformance/conformance.py, stop the mocks, and validate every client message they recorded
-# against ../shared/protocol/lms.json. Prints "N passed, M failed" and exits non-zero on failures.
+# against ../shared/protocol/lms.json, and compare the act() scenario's wire sequence with
+# Tests/Conformance/act-wire.json (which the Swift test ActWireTests checks lmstudio-swift's act()
+# against). Prints "N passed, M failed" and exits non-zero on failures.
 #
 # Usage: scripts/conformance.sh [version ...]     (default: 1.6.0b1 1.5.0)
 set -euo pipefail
@@ -86,6 +88,15 @@ for version in "${VERSIONS[@]}"; do
             --record "$WORK/main-$version.jsonl" --record "$WORK/token-$version.jsonl" \
             --results "$results" | tee "$summary" || status=1
         line=$(tail -n 1 "$summary")
+        # The act() scenario's wire sequence must equal the fixture that the Swift test
+        # ActWireTests compares lmstudio-swift's act() against (so both SDKs send the same).
+        if "$python" "$ROOT/Tests/Conformance/conformance.py" actwire \
+            --record "$WORK/main-$version.jsonl" --compare "$ROOT/Tests/Conformance/act-wire.json"; then
+            total_passed=$((total_passed + 1))
+        else
+            total_failed=$((total_failed + 1))
+            status=1
+        fi
         passed=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
         failed=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
         total_passed=$((total_passed + passed))

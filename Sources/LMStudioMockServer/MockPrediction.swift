@@ -42,7 +42,7 @@ enum MockPrediction {
     /// What one prediction will produce.
     enum Output {
         case text(String)
-        case toolCall(name: String, arguments: JSONValue)
+        case toolCalls([(name: String, arguments: JSONValue)])
     }
 
     static func run(
@@ -98,23 +98,33 @@ enum MockPrediction {
         var firstTokenAt: ContinuousClock.Instant?
 
         switch output {
-        case .toolCall(let name, let arguments):
-            let callID = "call_\(connection.id)_\(context.channel.id)"
-            let argumentText = MockJSON.serialize(arguments)
-            context.send(["type": "toolCallGenerationStart", "toolCallId": .string(callID)])
-            context.send(["type": "toolCallGenerationNameReceived", "name": .string(name)])
-            context.send(["type": "toolCallGenerationArgumentFragmentGenerated", "content": .string(argumentText)])
-            context.send([
-                "type": "toolCallGenerationEnd",
-                "toolCallRequest": [
-                    "type": "function", "id": .string(callID), "name": .string(name), "arguments": arguments,
-                ],
-                "rawContent": .string(
-                    "<tool_call>{\"name\":\(MockJSON.quoted(name)),\"arguments\":\(argumentText)}</tool_call>"
-                ),
-            ])
-            firstTokenAt = .now
-            predicted = MockText.tokens(argumentText).count + 1
+        case .toolCalls(let calls):
+            for (index, call) in calls.enumerated() {
+                let callID = "call_\(connection.id)_\(context.channel.id)" + (index == 0 ? "" : "_\(index)")
+                let argumentText = MockJSON.serialize(call.arguments)
+                context.send(["type": "toolCallGenerationStart", "toolCallId": .string(callID)])
+                context.send(["type": "toolCallGenerationNameReceived", "name": .string(call.name)])
+                context.send(["type": "toolCallGenerationArgumentFragmentGenerated", "content": .string(argumentText)])
+                if behavior.failsToolCalls {
+                    context.send([
+                        "type": "toolCallGenerationFailed",
+                        "error": MockServer.ServerError(title: "Failed to parse tool call").json,
+                        "rawContent": .string("<tool_call>{\"name\":\(MockJSON.quoted(call.name)),\"arguments\":"),
+                    ])
+                    continue
+                }
+                context.send([
+                    "type": "toolCallGenerationEnd",
+                    "toolCallRequest": [
+                        "type": "function", "id": .string(callID), "name": .string(call.name), "arguments": call.arguments,
+                    ],
+                    "rawContent": .string(
+                        "<tool_call>{\"name\":\(MockJSON.quoted(call.name)),\"arguments\":\(argumentText)}</tool_call>"
+                    ),
+                ])
+                if firstTokenAt == nil { firstTokenAt = .now }
+                predicted += MockText.tokens(argumentText).count + 1
+            }
             stopReason = "toolCalls"
         case .text(var text):
             var pieces: [String]
@@ -203,12 +213,17 @@ enum MockPrediction {
                 guard let name = tool["function"]?["name"]?.stringValue else { return false }
                 return request.lastUserText.contains(name)
             }
-            let tool = named ?? offered[0]
-            let name = tool["function"]?["name"]?.stringValue ?? "tool"
-            let arguments =
-                behavior.toolCallArguments[name]
-                ?? MockSchemaInstance.instance(of: tool["function"]?["parameters"] ?? ["type": "object"])
-            return .toolCall(name: name, arguments: arguments.objectValue == nil ? .object([:]) : arguments)
+            let names = behavior.toolCallNames ?? [(named ?? offered[0])["function"]?["name"]?.stringValue ?? "tool"]
+            return .toolCalls(
+                names.map { name in
+                    let tool = offered.first { $0["function"]?["name"]?.stringValue == name }
+                    let arguments =
+                        behavior.toolCallArguments[name]
+                        ?? tool.map { MockSchemaInstance.instance(of: $0["function"]?["parameters"] ?? ["type": "object"]) }
+                        ?? .object([:])
+                    return (name, arguments.objectValue == nil ? .object([:]) : arguments)
+                }
+            )
         }
         if let reply = behavior.repliesByPrompt[request.lastUserText] { return .text(reply) }
         if let structured = request.config["llm.prediction.structured"],

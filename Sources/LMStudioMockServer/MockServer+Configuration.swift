@@ -85,6 +85,14 @@ extension MockServer {
         /// Arguments to use for a tool call, keyed by tool name; otherwise a minimal instance
         /// of the tool's parameter schema is generated.
         public var toolCallArguments: [String: JSONValue] = [:]
+        /// The tools a prediction that offers tools calls, in order, instead of the one it would
+        /// choose; names that were not offered are called too (to test a client's handling of
+        /// unknown tools), and a name may repeat (several calls in one prediction). Arguments
+        /// come from ``toolCallArguments`` or the offered tool's schema (`{}` for unknown tools).
+        public var toolCallNames: [String]?
+        /// Whether tool calls end with `toolCallGenerationFailed` (the model emitted something
+        /// that is not a valid tool call) instead of `toolCallGenerationEnd`.
+        public var failsToolCalls: Bool = false
         /// Faults to inject; see ``Fault``. Every matching fault applies on every call.
         public var faults: [Fault] = []
 

@@ -6,7 +6,12 @@ Two modes:
       runs the SDK scenarios and writes their outcomes to FILE (JSON);
   conformance.py validate --schema lms.json --record REC [--record REC2] --results FILE
       validates every recorded client message against the official schema, adds those
-      checks to FILE, and prints the closing "N passed, M failed" line.
+      checks to FILE, and prints the closing "N passed, M failed" line;
+  conformance.py actwire --record REC (--write FILE | --compare FILE)
+      extracts the act() scenario's wire sequence from a record (the predict channels whose
+      history starts with ACT_PROMPT, and what the client sent on them), with call ids replaced
+      by their order of appearance, and writes it or compares it with FILE (the fixture that
+      the Swift test ActWireTests also compares lmstudio-swift's act() against).
 """
 
 import argparse
@@ -23,6 +28,7 @@ EMBEDDING = "text-embedding-nomic-embed-text-v1.5"
 UNLOADED = "llama-3.2-1b-instruct"
 DEFAULT_REPLY = "Hello! I am a mock LM Studio model."
 SLOW_PROMPT = "Tell me a long story"
+ACT_PROMPT = "What is 2 + 3?"
 
 results = []  # (name, passed, detail)
 
@@ -197,7 +203,7 @@ def drive(args):
             return a + b
 
         rounds = []
-        outcome = llm.act("What is 2 + 3?", [add], on_round_end=rounds.append, on_message=lambda m: None)
+        outcome = llm.act(ACT_PROMPT, [add], on_round_end=rounds.append, on_message=lambda m: None)
         expect(outcome.rounds == 2, f"rounds {outcome.rounds}")
         expect(calls == [(0, 0)], f"tool calls {calls}")
         expect(rounds == [0, 1], f"round callbacks {rounds}")
@@ -485,6 +491,61 @@ def validate(args):
     return 1 if failed else 0
 
 
+# ----------------------------------------------------------------------------------------------
+# The act() wire sequence
+
+
+def act_wire(record_path):
+    """The client messages of the act scenario, normalised: ids replaced, timing ignored."""
+    with open(record_path) as handle:
+        lines = [json.loads(line) for line in handle if line.strip()]
+    channels = set()
+    ids = {}
+
+    def normalise(node, key=None):
+        if isinstance(node, dict):
+            return {k: normalise(v, k) for k, v in node.items()}
+        if isinstance(node, list):
+            return [normalise(v) for v in node]
+        if key in ("id", "toolCallId") and isinstance(node, str):
+            return ids.setdefault(node, f"id#{len(ids) + 1}")
+        return node
+
+    sequence = []
+    for entry in lines:
+        message = entry["message"]
+        if entry["namespace"] != "llm" or not isinstance(message, dict):
+            continue
+        key = (entry["connection"], message.get("channelId"))
+        if message.get("type") == "channelCreate" and message.get("endpoint") == "predict":
+            history = message.get("creationParameter", {}).get("history", {}).get("messages", [])
+            first = history[0]["content"] if history else []
+            if first == [{"type": "text", "text": ACT_PROMPT}]:
+                channels.add(key)
+                sequence.append({"type": "channelCreate", "endpoint": "predict",
+                                 "creationParameter": normalise(message["creationParameter"])})
+        elif message.get("type") == "channelSend" and key in channels:
+            sequence.append({"type": "channelSend", "message": normalise(message.get("message"))})
+    return sequence
+
+
+def actwire(args):
+    sequence = act_wire(args.record)
+    if args.write:
+        with open(args.write, "w") as handle:
+            json.dump(sequence, handle, indent=1, sort_keys=True)
+            handle.write("\n")
+        return 0
+    with open(args.compare) as handle:
+        expected = json.load(handle)
+    if sequence == expected:
+        print(f"act wire sequence: {len(sequence)} messages, identical to {os.path.basename(args.compare)}", flush=True)
+        return 0
+    print(f"[FAIL] act wire sequence differs from {args.compare}:", flush=True)
+    print(json.dumps(sequence, indent=1, sort_keys=True), flush=True)
+    return 1
+
+
 def main():
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="mode", required=True)
@@ -497,7 +558,14 @@ def main():
     v.add_argument("--schema", required=True)
     v.add_argument("--record", action="append", required=True)
     v.add_argument("--results", required=True)
+    w = sub.add_parser("actwire")
+    w.add_argument("--record", required=True)
+    target = w.add_mutually_exclusive_group(required=True)
+    target.add_argument("--write")
+    target.add_argument("--compare")
     args = parser.parse_args()
+    if args.mode == "actwire":
+        return actwire(args)
     if args.mode == "drive":
         drive(args)
         return 0
