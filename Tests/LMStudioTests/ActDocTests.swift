@@ -3,7 +3,7 @@ import LMStudioMockServer
 import Testing
 
 // The code between `// snippet:` and `// end snippet` markers below appears verbatim in
-// docs/tools.md (the test checks it), so the documented tool-use example compiles and runs
+// README.md (the test checks it), so the documented tool-use example compiles and runs
 // against the mock server.
 
 // snippet: tools-arguments
@@ -92,10 +92,10 @@ struct ActDocTests {
     @Test func theDocumentationShowsTheTestedCode() throws {
         let tests = String(#filePath.dropLast("ActDocTests.swift".count))
         let found = snippets(inFile: tests + "ActDocTests.swift").merging(snippets(inFile: tests + "ActTests.swift")) { a, _ in a }
-        let document = try #require(readTextFile(tests + "../../docs/tools.md"))
+        let document = try #require(readTextFile(tests + "../../README.md"))
         #expect(found.count >= 4)
         for (name, code) in found {
-            #expect(document.contains(code), "docs/tools.md does not show snippet \(name):\n\(code)")
+            #expect(document.contains(code), "README.md does not show snippet \(name):\n\(code)")
         }
     }
 }

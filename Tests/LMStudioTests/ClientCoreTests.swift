@@ -159,8 +159,8 @@ struct ClientCoreTests {
             }
             #expect(error?.code == .timeout)
             #expect(error?.endpoint == "noSuchEndpoint")
-            // The socket is still fine.
-            let version = try await client.rawCall(.system, endpoint: "version")
+            // The socket is still fine (a generous deadline: only the unanswered call is short).
+            let version = try await client.rawCall(.system, endpoint: "version", timeout: .seconds(30))
             #expect(version != nil)
             #expect(client.inFlightCounts == (0, 0))
         }
@@ -259,7 +259,7 @@ struct ClientCoreTests {
         var configuration = MockServer.Configuration()
         configuration.apiToken = testToken
         try await withMockClient(serverConfiguration: configuration, clientConfiguration: clientConfiguration, apiToken: testToken) { _, client in
-            _ = try await client.rawCall(.system, endpoint: "version")
+            _ = try await client.rawCall(.system, endpoint: "version", timeout: .seconds(30))
             _ = try? await client.rawCall(.system, endpoint: "noSuchEndpoint")
         }
         let wrong = try LMStudioClient(host: "127.0.0.1:1", apiToken: "sk-lm-qqqqqqqq:qqqqqqqqqqqqqqqqqqqq", configuration: clientConfiguration)
