@@ -46,7 +46,7 @@ struct SecretTests {
         configuration.requestTimeout = slack(.milliseconds(300))
         var errors: [LMStudioError] = []
         try await withScriptedClient(options, clientConfiguration: configuration, apiToken: testToken) { _, client in
-            let answer = try await client.rawCall(.llm, endpoint: "hostile", parameter: "ok")
+            let answer = try await client.rawCall(.llm, endpoint: "hostile", parameter: "ok", timeout: .seconds(30))
             #expect(answer == "ok")
             do throws(LMStudioError) {
                 _ = try await client.rawCall(.llm, endpoint: "silent", parameter: .string(quoted))
