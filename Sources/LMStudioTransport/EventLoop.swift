@@ -42,6 +42,11 @@ struct EventLoopConfiguration: Sendable {
     var keepAlive: (ping: UInt16, hangup: UInt16)?
     /// Seconds lws allows for connecting and for the handshake.
     var connectTimeoutSeconds: UInt32 = 10
+    /// Whether the context initialises OpenSSL and creates its TLS contexts. Off for contexts
+    /// that never use TLS: lws 4.1.6 re-allocates process-wide OpenSSL ex-data indices for every
+    /// TLS-enabled context, and a TLS-enabled context created while another is alive makes the
+    /// older one leak its client `SSL_CTX` (about 350 KiB with the system CA store) at destroy.
+    var tls = true
 }
 
 /// One libwebsockets context serviced by one dedicated, named pthread.
@@ -290,7 +295,7 @@ final class LWSEventLoop: @unchecked Sendable {
         info.gid = -1
         info.uid = -1
         info.user = Unmanaged.passUnretained(self).toOpaque()
-        info.options = LWS.optionSSLGlobalInit
+        info.options = configuration.tls ? LWS.optionSSLGlobalInit : 0
         info.timeout_secs = configuration.connectTimeoutSeconds
         info.connect_timeout_secs = configuration.connectTimeoutSeconds
         info.fd_limit_per_thread = 4096

@@ -49,6 +49,10 @@ package final class WebSocketClient: Sendable {
         package var tls = TLSConfiguration()
         /// The name of the loop thread.
         package var threadName = "lmstudio.ws"
+        /// Whether `wss://` and `https://` can be used. Turn it off when the client will only
+        /// speak plain `ws://`/`http://`: a TLS-enabled transport costs an OpenSSL client
+        /// context, which libwebsockets 4.1.6 leaks when transports' lifetimes overlap.
+        package var tlsEnabled = true
 
         package init() {}
     }
@@ -66,6 +70,7 @@ package final class WebSocketClient: Sendable {
         var loopConfiguration = EventLoopConfiguration(role: .client, threadName: configuration.threadName)
         loopConfiguration.caFile = configuration.tls.caFile
         loopConfiguration.connectTimeoutSeconds = max(1, configuration.connectTimeoutSeconds)
+        loopConfiguration.tls = configuration.tlsEnabled
         if let keepAlive = configuration.keepAlive {
             loopConfiguration.keepAlive = (keepAlive.pingInterval, keepAlive.pingInterval &+ keepAlive.timeout)
         }
@@ -87,6 +92,7 @@ package final class WebSocketClient: Sendable {
     package func connect(to url: String, headers: [(String, String)] = []) async throws(TransportError) -> WebSocketConnection {
         let target = try TransportURL(url)
         guard target.websocket else { throw .invalidURL("expected ws:// or wss://") }
+        if target.secure && !configuration.tlsEnabled { throw .tlsFailure("TLS is not enabled on this transport") }
         let core = ConnectionCore(
             loop: loop, role: .client, path: target.path, maxMessageSize: configuration.maxMessageSize,
             highWater: configuration.receiveHighWater, headers: headers
@@ -112,6 +118,7 @@ package final class WebSocketClient: Sendable {
     package func httpGet(_ url: String, headers: [(String, String)] = [], maxBodySize: Int = 1 << 20) async throws(TransportError) -> HTTPResponse {
         let target = try TransportURL(url)
         guard !target.websocket else { throw .invalidURL("expected http:// or https://") }
+        if target.secure && !configuration.tlsEnabled { throw .tlsFailure("TLS is not enabled on this transport") }
         let request = HTTPRequestCore(target: target, headers: headers, maxBodySize: maxBodySize)
         let flags = connectionFlags(secure: target.secure)
         let result = await withTaskCancellationHandler {
