@@ -78,7 +78,8 @@ struct FaultTests {
             _ = try await client.rawCall(.llm, endpoint: "listLoaded")
             let channel = try await client.rawChannel(.llm, endpoint: "predict", creationParameter: predictParameter("hi"))
             let stream = Task { await consume(channel) }
-            try await Task.sleep(for: .milliseconds(200))
+            // Two fragments 5 ms apart, then the freeze: the call below goes to a frozen server.
+            try await Task.sleep(for: slack(.milliseconds(200)))
             // An RPC sent to the frozen server: it is never read.
             let start = ContinuousClock.now
             let call = Task { () -> LMStudioError? in
