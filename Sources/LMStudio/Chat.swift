@@ -42,6 +42,12 @@ public struct ChatMessage: Sendable, Hashable, Codable {
         return ChatMessage(role: .assistant, content: parts)
     }
 
+    /// The model's response from a prediction result: its content and the tool calls it
+    /// requested (what the next `llm.predict` round of a tool loop needs in the history).
+    public static func assistant(_ result: PredictionResult) -> ChatMessage {
+        .assistant(result.content, toolCalls: result.toolCallRequests)
+    }
+
     /// A tool message carrying results of tool calls.
     public static func tool(_ results: [ToolCallResultData]) -> ChatMessage {
         ChatMessage(role: .tool, content: results.map(Part.toolCallResult))

@@ -179,7 +179,8 @@ struct ModelLifecycle: Sendable {
     }
 
     func loading(modelKey: String, identifier: String?, ttl: Duration?, config: KVConfig) throws(LMStudioError) -> LoadCore {
-        guard !modelKey.isEmpty else { throw LMStudioError(.invalidArgument, "the model key is empty", endpoint: "loadModel") }
+        try validateKey(modelKey, endpoint: "loadModel")
+        if let identifier { try validateKey(identifier, endpoint: "loadModel") }
         var parameter: [String: JSONValue] = [
             "modelKey": .string(modelKey), "loadConfigStack": KVConfigStack.apiOverride(config).jsonValue,
         ]
@@ -198,7 +199,7 @@ struct ModelLifecycle: Sendable {
 
     /// `getOrLoad`, coalescing concurrent requests for the same key on this client.
     func getOrLoad(key: String, ttl: Duration?, config: KVConfig) async throws(LMStudioError) -> LoadedModel {
-        guard !key.isEmpty else { throw LMStudioError(.invalidArgument, "the model key is empty", endpoint: "getOrLoad") }
+        try validateKey(key, endpoint: "getOrLoad")
         var parameter: [String: JSONValue] = [
             "identifier": .string(key), "loadConfigStack": KVConfigStack.apiOverride(config).jsonValue,
         ]
@@ -244,6 +245,18 @@ struct ModelLifecycle: Sendable {
 
     func unload(_ identifier: String) async throws(LMStudioError) {
         _ = try await connection.call("unloadModel", parameter: ["identifier": .string(identifier)])
+    }
+}
+
+/// Checks a model key or identifier the way the server does (PROTOCOL.md §8: 1…1024
+/// characters, no control characters), so a mistake fails here instead of as silence.
+func validateKey(_ key: String, endpoint: String) throws(LMStudioError) {
+    guard !key.isEmpty else { throw LMStudioError(.invalidArgument, "the model key is empty", endpoint: endpoint) }
+    guard key.count <= 1024 else {
+        throw LMStudioError(.invalidArgument, "the model key is longer than 1024 characters", endpoint: endpoint)
+    }
+    guard !key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        throw LMStudioError(.invalidArgument, "the model key contains control characters", endpoint: endpoint)
     }
 }
 

@@ -236,7 +236,16 @@ struct CatalogueTests {
             } catch let error as LMStudioError {
                 #expect(error.code == .invalidArgument)
             }
+            for key in [String(repeating: "k", count: 1025), "tab\there"] {
+                do {
+                    _ = try await client.llm.model(key)
+                    Issue.record("expected an error")
+                } catch let error as LMStudioError {
+                    #expect(error.code == .invalidArgument)
+                }
+            }
             #expect(received(server, "loadModel").isEmpty)
+            #expect(received(server, "getOrLoad").isEmpty)
         }
     }
 }

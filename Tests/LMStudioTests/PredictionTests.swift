@@ -310,7 +310,8 @@ struct PredictionTests {
 
             // The next round carries the tool result and the model answers with text.
             var chat: Chat = "Please add"
-            chat.append(.assistant("", toolCalls: result.toolCallRequests))
+            chat.append(.assistant(result))
+            #expect(chat.messages.last == .assistant("", toolCalls: result.toolCallRequests))
             chat.append(.tool([ToolCallResultData(content: "5", toolCallId: request.id)]))
             let final = try await model.respond(chat, configuration: PredictionConfiguration(tools: [tool]))
             #expect(final.content == "The tool returned 5.")
