@@ -73,8 +73,8 @@ final class ClientCore: Sendable {
             settings.keepAlive = configuration.keepAlive.map {
                 WebSocketClient.KeepAlive(pingInterval: UInt16(clamping: $0.interval.components.seconds), timeout: UInt16(clamping: $0.timeout.components.seconds))
             }
-            // Plain-text clients skip OpenSSL's set-up; discovery only probes local http.
-            settings.tlsEnabled = explicitAddress?.isSecure ?? false
+            // Discovery probes plain http://127.0.0.1; only an explicit wss:// host needs TLS.
+            settings.tlsEnabled = explicitAddress?.scheme == .wss
             settings.tls = .init(
                 caFile: configuration.tls.caFile, allowSelfSigned: configuration.tls.allowSelfSigned,
                 skipHostnameVerification: configuration.tls.allowSelfSigned

@@ -78,7 +78,10 @@ struct EventLoopConfiguration: Sendable {
     var keepAlive: (ping: UInt16, hangup: UInt16)?
     /// Seconds lws allows for connecting and for the handshake.
     var connectTimeoutSeconds: UInt32 = 10
-    /// Whether connections of this context may use TLS (client) or serve it (server).
+    /// Whether the context initialises OpenSSL and creates its TLS contexts. Off for contexts
+    /// that never use TLS: lws 4.1.6 re-allocates process-wide OpenSSL ex-data indices for every
+    /// TLS-enabled context, and a TLS-enabled context created while another is alive makes the
+    /// older one leak its client `SSL_CTX` (about 350 KiB with the system CA store) at destroy.
     var tls = true
 }
 
@@ -369,11 +372,9 @@ final class LWSEventLoop: @unchecked Sendable {
         info.gid = -1
         info.uid = -1
         info.user = Unmanaged.passUnretained(self).toOpaque()
-        // Only contexts that may speak TLS initialise OpenSSL: lws re-allocates a process-wide
-        // SSL ex-data index on every such initialisation, which can fail the certificate
-        // verification of TLS handshakes other contexts have in flight at that moment.
-        // Plain-text contexts also skip the system CA store, whose parsing is nearly all of a
-        // context's creation cost.
+        // Only contexts that may speak TLS initialise OpenSSL (see `EventLoopConfiguration.tls`;
+        // `TLSGate` orders the initialisation against handshakes in flight). Plain-text contexts
+        // also skip the system CA store, whose parsing is nearly all of a context's creation cost.
         info.options = configuration.tls ? LWS.optionSSLGlobalInit : LWS.optionDisableOSCACerts
         info.timeout_secs = configuration.connectTimeoutSeconds
         info.connect_timeout_secs = configuration.connectTimeoutSeconds

@@ -49,9 +49,10 @@ package final class WebSocketClient: Sendable {
         package var tls = TLSConfiguration()
         /// The name of the loop thread.
         package var threadName = "lmstudio.ws"
-        /// Whether `wss://` and `https://` are possible. Turning it off for plain-text clients
-        /// skips OpenSSL's per-context set-up (see `EventLoopConfiguration.tls`).
-        package var tlsEnabled = true
+        /// Whether `wss://` and `https://` can be used (off by default). A TLS-enabled transport
+        /// initialises OpenSSL and parses the system CA store, and libwebsockets 4.1.6 leaks its
+        /// client `SSL_CTX` when TLS-enabled transports' lifetimes overlap.
+        package var tlsEnabled = false
 
         package init() {}
     }
@@ -68,8 +69,8 @@ package final class WebSocketClient: Sendable {
     package static func start(configuration: Configuration = Configuration()) async throws(TransportError) -> WebSocketClient {
         var loopConfiguration = EventLoopConfiguration(role: .client, threadName: configuration.threadName)
         loopConfiguration.caFile = configuration.tls.caFile
-        loopConfiguration.tls = configuration.tlsEnabled
         loopConfiguration.connectTimeoutSeconds = max(1, configuration.connectTimeoutSeconds)
+        loopConfiguration.tls = configuration.tlsEnabled
         if let keepAlive = configuration.keepAlive {
             loopConfiguration.keepAlive = (keepAlive.pingInterval, keepAlive.pingInterval &+ keepAlive.timeout)
         }
@@ -96,7 +97,7 @@ package final class WebSocketClient: Sendable {
     package func connect(to url: String, headers: [(String, String)] = []) async throws(TransportError) -> WebSocketConnection {
         let target = try TransportURL(url)
         guard target.websocket else { throw .invalidURL("expected ws:// or wss://") }
-        if target.secure && !configuration.tlsEnabled { throw .tlsFailure("this client was created without TLS support") }
+        if target.secure && !configuration.tlsEnabled { throw .tlsFailure("TLS is not enabled on this transport") }
         let core = ConnectionCore(
             loop: loop, role: .client, path: target.path, maxMessageSize: configuration.maxMessageSize,
             highWater: configuration.receiveHighWater, headers: headers
@@ -122,7 +123,7 @@ package final class WebSocketClient: Sendable {
     package func httpGet(_ url: String, headers: [(String, String)] = [], maxBodySize: Int = 1 << 20) async throws(TransportError) -> HTTPResponse {
         let target = try TransportURL(url)
         guard !target.websocket else { throw .invalidURL("expected http:// or https://") }
-        if target.secure && !configuration.tlsEnabled { throw .tlsFailure("this client was created without TLS support") }
+        if target.secure && !configuration.tlsEnabled { throw .tlsFailure("TLS is not enabled on this transport") }
         let request = HTTPRequestCore(target: target, headers: headers, maxBodySize: maxBodySize)
         let flags = connectionFlags(secure: target.secure)
         let result = await withTaskCancellationHandler {

@@ -45,14 +45,16 @@ package final class WebSocketServer: Sendable {
         acceptsPath: @escaping @Sendable (String) -> Bool = { _ in true },
         httpHandler: @escaping @Sendable (HTTPRequestHead) -> HTTPResponse? = { _ in nil }
     ) async throws(TransportError) -> WebSocketServer {
-        let loop = LWSEventLoop(configuration: EventLoopConfiguration(
+        var loopConfiguration = EventLoopConfiguration(
             role: .server(
                 host: configuration.host, port: configuration.port,
                 certificateFile: configuration.tlsCertificateFile, privateKeyFile: configuration.tlsPrivateKeyFile
             ),
-            threadName: configuration.threadName,
-            tls: configuration.tlsCertificateFile != nil
-        ))
+            threadName: configuration.threadName
+        )
+        // A plain server needs no OpenSSL context (see EventLoopConfiguration.tls).
+        loopConfiguration.tls = configuration.tlsCertificateFile != nil
+        let loop = LWSEventLoop(configuration: loopConfiguration)
         let (stream, continuation) = AsyncStream<WebSocketConnection>.makeStream()
         loop.acceptsPath = acceptsPath
         loop.httpHandler = httpHandler

@@ -72,13 +72,17 @@ struct FaultTests {
         configuration.behavior.fragmentInterval = .milliseconds(5)
         configuration.behavior.faults = [.freeze(afterFragments: 2)]
         var clientConfiguration = LMStudioClient.Configuration()
-        clientConfiguration.keepAlive = .init(interval: .seconds(1), timeout: .seconds(1))
+        // Under a sanitizer the freeze can take most of a second to happen; keep-alive must not
+        // end the socket before the call below is sent to it.
+        let keepAlive: Duration = underSanitizer ? .seconds(3) : .seconds(1)
+        clientConfiguration.keepAlive = .init(interval: keepAlive, timeout: keepAlive)
         clientConfiguration.requestTimeout = .seconds(60)
         try await withMockClient(serverConfiguration: configuration, clientConfiguration: clientConfiguration) { server, client in
             _ = try await client.rawCall(.llm, endpoint: "listLoaded")
             let channel = try await client.rawChannel(.llm, endpoint: "predict", creationParameter: predictParameter("hi"))
             let stream = Task { await consume(channel) }
-            try await Task.sleep(for: .milliseconds(200))
+            // Two fragments 5 ms apart, then the freeze: the call below goes to a frozen server.
+            try await Task.sleep(for: underSanitizer ? .seconds(1) : .milliseconds(200))
             // An RPC sent to the frozen server: it is never read.
             let start = ContinuousClock.now
             let call = Task { () -> LMStudioError? in

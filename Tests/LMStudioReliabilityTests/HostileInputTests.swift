@@ -113,6 +113,7 @@ struct HostileInputTests {
         }
         var configuration = WebSocketClient.Configuration()
         configuration.maxMessageSize = 64 << 10
+        configuration.tlsEnabled = false
         let client = try await WebSocketClient.start(configuration: configuration)
         for _ in 0..<10 {
             let connection = try await client.connect(to: "ws://127.0.0.1:\(server.port)/x")
@@ -150,7 +151,9 @@ struct HostileInputTests {
                 }
             }
         }
-        let client = try await WebSocketClient.start()
+        var configuration = WebSocketClient.Configuration()
+        configuration.tlsEnabled = false
+        let client = try await WebSocketClient.start(configuration: configuration)
         let connection = try await client.connect(to: "ws://127.0.0.1:\(server.port)/x")
         var iterator = connection.messages.makeAsyncIterator()
         for _ in 0..<3 {

@@ -41,7 +41,9 @@ struct TLSTests {
         let server = try await TestServer(configuration: serverConfiguration)
         let url = "wss://localhost:\(server.port)/echo"
 
-        let strict = try await WebSocketClient.start()
+        var strictConfiguration = WebSocketClient.Configuration()
+        strictConfiguration.tlsEnabled = true
+        let strict = try await WebSocketClient.start(configuration: strictConfiguration)
         let error = await #expect(throws: TransportError.self) { _ = try await strict.connect(to: url) }
         guard case .tlsFailure = error else {
             Issue.record("expected a TLS failure, got \(String(describing: error))")
@@ -53,6 +55,7 @@ struct TLSTests {
         await strict.shutdown()
 
         var trusting = WebSocketClient.Configuration()
+        trusting.tlsEnabled = true
         trusting.tls = .init(caFile: certificate.certificate)
         let client = try await WebSocketClient.start(configuration: trusting)
         let connection = try await client.connect(to: url)
@@ -65,6 +68,7 @@ struct TLSTests {
         await client.shutdown()
 
         var insecure = WebSocketClient.Configuration()
+        insecure.tlsEnabled = true
         insecure.tls = .init(allowSelfSigned: true, skipHostnameVerification: true)
         let testsOnly = try await WebSocketClient.start(configuration: insecure)
         let accepted = try await testsOnly.connect(to: "wss://127.0.0.1:\(server.port)/echo")
