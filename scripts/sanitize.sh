@@ -41,7 +41,7 @@ for kind in $KINDS; do
         ;;
     address)
         log="$BUILD_BASE-asan.log"
-        ASAN_OPTIONS="detect_leaks=1 ${ASAN_OPTIONS:-}" LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp ${LSAN_OPTIONS:-}" \
+        ASAN_OPTIONS="detect_leaks=1 fast_unwind_on_malloc=0 ${ASAN_OPTIONS:-}" LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp ${LSAN_OPTIONS:-}" \
             swift test --sanitize=address --build-path "$BUILD_BASE-asan" --filter "$FILTER" 2>&1 | tee "$log"
         status=${PIPESTATUS[0]}
         if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)" "$log"; then
