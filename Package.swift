@@ -102,19 +102,20 @@ let package = Package(
         ),
         // libFuzzer targets (scripts/fuzz.sh builds them with -DLIBFUZZER and the fuzzer
         // sanitizer; a plain build gives a replayer that runs the inputs named on its command line).
+        .target(name: "FuzzReplay", swiftSettings: swiftSettings),
         .executableTarget(
             name: "FuzzInboundFrames",
-            dependencies: ["LMStudio", "LMStudioProtocol"],
+            dependencies: ["LMStudio", "LMStudioProtocol", "FuzzReplay"],
             swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]
         ),
         .executableTarget(
             name: "FuzzServerAddress",
-            dependencies: ["LMStudioProtocol", "LMStudioTransport"],
+            dependencies: ["LMStudioProtocol", "LMStudioTransport", "FuzzReplay"],
             swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]
         ),
         .executableTarget(
             name: "FuzzAPIToken",
-            dependencies: ["LMStudioProtocol"],
+            dependencies: ["LMStudioProtocol", "FuzzReplay"],
             swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]
         ),
         // The bounded soak run behind scripts/soak.sh.
