@@ -39,7 +39,15 @@ let package = Package(
         .target(name: "LMStudioTransport", dependencies: ["CLibWebSockets"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LMStudioTransportTests",
-            dependencies: ["LMStudioTransport"],
+            dependencies: ["LMStudioTransport", "LMStudioTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+
+        // Helpers shared by the test targets (mock-backed clients, log capture, certificates).
+        .target(
+            name: "LMStudioTestSupport",
+            dependencies: ["LMStudio", "LMStudioMockServer", "LMStudioTransport"],
+            path: "Tests/LMStudioTestSupport",
             swiftSettings: swiftSettings
         ),
 
@@ -51,14 +59,14 @@ let package = Package(
         ),
         .testTarget(
             name: "LMStudioTests",
-            dependencies: ["LMStudio", "LMStudioMockServer", "LMStudioTransport", "LMStudioProtocol"],
+            dependencies: ["LMStudio", "LMStudioMockServer", "LMStudioTransport", "LMStudioProtocol", "LMStudioTestSupport"],
             swiftSettings: swiftSettings
         ),
 
         // Faults, hostile input, concurrency, secrets and TLS, over real sockets.
         .testTarget(
             name: "LMStudioReliabilityTests",
-            dependencies: ["LMStudio", "LMStudioMockServer", "LMStudioTransport", "LMStudioProtocol"],
+            dependencies: ["LMStudio", "LMStudioMockServer", "LMStudioTransport", "LMStudioProtocol", "LMStudioTestSupport"],
             swiftSettings: swiftSettings
         ),
 

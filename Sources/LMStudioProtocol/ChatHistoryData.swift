@@ -1,9 +1,7 @@
 /// The role of a chat message on the wire (PROTOCOL.md §10.1).
 ///
 /// Open, so roles added by newer servers still decode.
-public struct ChatRole: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral,
-    CustomStringConvertible
-{
+public struct ChatRole: OpenStringValue {
     /// The wire name.
     public var rawValue: String
 
@@ -12,30 +10,9 @@ public struct ChatRole: RawRepresentable, Sendable, Hashable, Codable, Expressib
     /// - Parameter rawValue: The wire name, such as `"user"`.
     public init(rawValue: String) { self.rawValue = rawValue }
 
-    /// Creates a role from a string literal.
-    ///
-    /// - Parameter value: The wire name.
-    public init(stringLiteral value: String) { self.rawValue = value }
 
-    /// Decodes the role from a JSON string.
-    ///
-    /// - Parameter decoder: The decoder.
-    /// - Throws: `DecodingError` when the value is not a string.
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
 
-    /// Encodes the role as a JSON string.
-    ///
-    /// - Parameter encoder: The encoder.
-    /// - Throws: Errors from the encoder.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 
-    /// The wire name.
-    public var description: String { rawValue }
 
     /// A system prompt (text parts only).
     public static let system: ChatRole = "system"

@@ -145,9 +145,7 @@ public struct KVConfig: Sendable, Hashable, Codable {
 /// The server accepts a closed set of names (listed as static members); clients normally send
 /// only ``apiOverride`` and, for completion formatting, ``completeModeFormatting``. The type is
 /// open so names from newer servers still decode.
-public struct KVConfigLayerName: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral,
-    CustomStringConvertible
-{
+public struct KVConfigLayerName: OpenStringValue {
     /// The wire name.
     public var rawValue: String
 
@@ -156,30 +154,9 @@ public struct KVConfigLayerName: RawRepresentable, Sendable, Hashable, Codable, 
     /// - Parameter rawValue: The wire name.
     public init(rawValue: String) { self.rawValue = rawValue }
 
-    /// Creates a layer name from a string literal.
-    ///
-    /// - Parameter value: The wire name.
-    public init(stringLiteral value: String) { self.rawValue = value }
 
-    /// Decodes the name from a JSON string.
-    ///
-    /// - Parameter decoder: The decoder.
-    /// - Throws: `DecodingError` when the value is not a string.
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
 
-    /// Encodes the name as a JSON string.
-    ///
-    /// - Parameter encoder: The encoder.
-    /// - Throws: Errors from the encoder.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 
-    /// The wire name.
-    public var description: String { rawValue }
 
     /// `currentlyEditing`.
     public static let currentlyEditing: KVConfigLayerName = "currentlyEditing"

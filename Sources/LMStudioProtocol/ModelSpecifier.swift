@@ -1,9 +1,7 @@
 /// A model domain string: what kind of model a query or model info refers to (PROTOCOL.md §8).
 ///
 /// The type is open so that domains added by newer servers still decode.
-public struct ModelDomain: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral,
-    CustomStringConvertible
-{
+public struct ModelDomain: OpenStringValue {
     /// The wire name.
     public var rawValue: String
 
@@ -12,30 +10,9 @@ public struct ModelDomain: RawRepresentable, Sendable, Hashable, Codable, Expres
     /// - Parameter rawValue: The wire name, such as `"llm"`.
     public init(rawValue: String) { self.rawValue = rawValue }
 
-    /// Creates a domain from a string literal.
-    ///
-    /// - Parameter value: The wire name.
-    public init(stringLiteral value: String) { self.rawValue = value }
 
-    /// Decodes the domain from a JSON string.
-    ///
-    /// - Parameter decoder: The decoder.
-    /// - Throws: `DecodingError` when the value is not a string.
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
 
-    /// Encodes the domain as a JSON string.
-    ///
-    /// - Parameter encoder: The encoder.
-    /// - Throws: Errors from the encoder.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 
-    /// The wire name.
-    public var description: String { rawValue }
 
     /// Large language models.
     public static let llm: ModelDomain = "llm"

@@ -1,3 +1,4 @@
+import LMStudioTestSupport
 import LMStudio
 import LMStudioTransport
 import Testing

@@ -1,3 +1,4 @@
+import LMStudioTestSupport
 import LMStudioProtocol
 import LMStudioTransport
 

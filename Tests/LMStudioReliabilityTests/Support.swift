@@ -1,51 +1,15 @@
 import Foundation
 import LMStudio
 import LMStudioMockServer
+import LMStudioTestSupport
 import LMStudioTransport
 
 let testToken = "sk-lm-rELtest7:Zq9Xw8Vu7Ts6Rp5On4Ml"
 let testPasskey = "Zq9Xw8Vu7Ts6Rp5On4Ml"
 let chatModel = "qwen2.5-0.5b-instruct"
 
-/// Set by scripts/sanitize.sh: sanitized runs are 5–20× slower, so time bounds stretch and the
-/// load shrinks (the full load would starve the deadline tests running alongside).
-let underSanitizer = ProcessInfo.processInfo.environment["LMSTUDIO_SANITIZER"] != nil
 
-/// A time bound, stretched under a sanitizer.
-func slack(_ bound: Duration) -> Duration { underSanitizer ? bound * 10 : bound }
 
-/// Collects every log line, whatever its level.
-final class LogCapture: Sendable {
-    private let lines = LockedValue<[String]>([])
-
-    var logger: LMStudioLogger {
-        LMStudioLogger(level: .trace) { [self] level, message in
-            lines.withLock { $0.append("\(level): \(message)") }
-        }
-    }
-
-    var all: [String] { lines.withLock { $0 } }
-}
-
-/// Runs `body` with a live mock server and a guest client connected to it.
-func withMockClient<T: Sendable>(
-    serverConfiguration: MockServer.Configuration = .init(),
-    clientConfiguration: LMStudioClient.Configuration = .init(),
-    apiToken: String? = "",
-    _ body: (MockServer, LMStudioClient) async throws -> T
-) async throws -> T {
-    try await MockServer.withServer(configuration: serverConfiguration) { server in
-        let client = try LMStudioClient(host: server.address, apiToken: apiToken, configuration: clientConfiguration)
-        do {
-            let result = try await body(server, client)
-            await client.close()
-            return result
-        } catch {
-            await client.close()
-            throw error
-        }
-    }
-}
 
 /// Runs `body` with a scripted server and a client of it.
 func withScriptedClient<T: Sendable>(
@@ -122,29 +86,3 @@ func eventually(within limit: Duration = .seconds(5), _ condition: () -> Bool) a
     return condition()
 }
 
-/// A certificate and key made with the openssl CLI, for the given subject alternative names.
-struct TestCertificate {
-    let directory: URL
-    var certificate: String { directory.appendingPathComponent("cert.pem").path }
-    var key: String { directory.appendingPathComponent("key.pem").path }
-
-    init(commonName: String, alternativeNames: String) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("lmstudio-rel-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        openssl.arguments = [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-            "-keyout", directory.appendingPathComponent("key.pem").path,
-            "-out", directory.appendingPathComponent("cert.pem").path,
-            "-subj", "/CN=\(commonName)", "-addext", "subjectAltName=\(alternativeNames)",
-        ]
-        openssl.standardOutput = FileHandle.nullDevice
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        openssl.waitUntilExit()
-        guard openssl.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
-    }
-
-    func remove() { try? FileManager.default.removeItem(at: directory) }
-}

@@ -1,4 +1,5 @@
 @testable import LMStudio
+import LMStudioTestSupport
 import LMStudioMockServer
 import Synchronization
 import Testing

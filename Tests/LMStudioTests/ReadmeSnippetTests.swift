@@ -1,3 +1,4 @@
+import LMStudioTestSupport
 import Foundation
 import Testing
 

@@ -1,33 +1,8 @@
+import LMStudioTestSupport
 import Foundation
 import LMStudioTransport
 import Testing
 
-/// A self-signed certificate for `localhost`, generated with the openssl CLI for each test.
-struct TestCertificate {
-    let directory: URL
-    var certificate: String { directory.appendingPathComponent("cert.pem").path }
-    var key: String { directory.appendingPathComponent("key.pem").path }
-
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("lmstudio-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        openssl.arguments = [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-            "-keyout", directory.appendingPathComponent("key.pem").path,
-            "-out", directory.appendingPathComponent("cert.pem").path,
-            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        ]
-        openssl.standardOutput = FileHandle.nullDevice
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        openssl.waitUntilExit()
-        guard openssl.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
-    }
-
-    func remove() { try? FileManager.default.removeItem(at: directory) }
-}
 
 @Suite("TLS")
 struct TLSTests {

@@ -1,3 +1,4 @@
+import LMStudioTestSupport
 import LMStudioTransport
 import Synchronization
 
@@ -111,8 +112,3 @@ func threadCount() -> Int {
 import Glibc
 #endif
 
-/// Set by scripts/sanitize.sh: sanitized runs are 5–20× slower, so time bounds stretch.
-let underSanitizer = getenv("LMSTUDIO_SANITIZER") != nil
-
-/// A time bound, stretched under a sanitizer.
-func slack(_ bound: Duration) -> Duration { underSanitizer ? bound * 10 : bound }

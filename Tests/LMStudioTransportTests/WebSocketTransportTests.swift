@@ -1,3 +1,4 @@
+import LMStudioTestSupport
 import LMStudioTransport
 import Synchronization
 import Testing
