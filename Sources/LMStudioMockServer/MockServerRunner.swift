@@ -94,23 +94,16 @@ public enum MockServerRunner {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
-        var remaining = Array(contents.utf8)[...]
-        while !remaining.isEmpty {
-            let written = remaining.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            remaining = remaining.dropFirst(written)
-        }
-        return true
+        return write(contents, to: descriptor)
     }
 
     private static func writeError(_ text: String) {
         write(text, to: STDERR_FILENO)
     }
 
-    private static func write(_ text: String, to descriptor: Int32) {
+    /// Writes all of `text`; false if the descriptor refused it.
+    @discardableResult
+    private static func write(_ text: String, to descriptor: Int32) -> Bool {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
             let written = bytes.withUnsafeBytes { buffer in
@@ -120,9 +113,11 @@ public enum MockServerRunner {
                 Darwin.write(descriptor, buffer.baseAddress, buffer.count)
                 #endif
             }
-            guard written > 0 else { return }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return false }
             bytes = bytes.dropFirst(written)
         }
+        return true
     }
 
     private static func waitForTerminationSignal() async {
