@@ -294,9 +294,9 @@ final class ConnectionCore: LoopEndpoint, @unchecked Sendable {
     override func handle(_ reason: lws_callback_reasons, wsi: WSI, input: UnsafeMutableRawPointer?, length: Int) -> Int32 {
         switch reason {
         case LWS_CALLBACK_CLIENT_RECEIVE, LWS_CALLBACK_RECEIVE:
-            return receive(wsi, input, length)
+            return loop.handlingIO { receive(wsi, input, length) }
         case LWS_CALLBACK_CLIENT_WRITEABLE, LWS_CALLBACK_SERVER_WRITEABLE:
-            return writeable(wsi)
+            return loop.handlingIO { writeable(wsi) }
         case LWS_CALLBACK_CLIENT_ESTABLISHED, LWS_CALLBACK_ESTABLISHED:
             established(wsi)
             return 0

@@ -116,6 +116,11 @@ final class LWSEventLoop: @unchecked Sendable {
     private(set) var liveContext: OpaquePointer?
     /// Task jobs enqueued from the loop thread itself; run between service iterations.
     private var localTaskJobs: [UnownedJob] = []
+    /// Whether this service iteration already woke its own poll for `localTaskJobs`.
+    private var localWakeRequested = false
+    /// False while the loop runs code after which `lws_service` returns anyway (socket I/O
+    /// callbacks, queued requests, local task jobs): jobs enqueued there need no wake-up.
+    private var localEnqueueNeedsWake = true
     private var registry: [ObjectIdentifier: LoopEndpoint] = [:]
     private var allocations: [UnsafeMutableRawPointer] = []
     private var protocols: UnsafeMutablePointer<lws_protocols>?
@@ -265,6 +270,7 @@ final class LWSEventLoop: @unchecked Sendable {
         loopThread.store(UInt(pthread_self()), ordering: .releasing)
         while !stopRequested.load(ordering: .acquiring) {
             runLocalTaskJobs(context)
+            localWakeRequested = false
             LWS.service(context)
         }
 
@@ -291,6 +297,8 @@ final class LWSEventLoop: @unchecked Sendable {
     /// Runs the task jobs enqueued from the loop thread. A bounded batch: if jobs remain (they
     /// keep enqueueing each other), wake the next poll so socket I/O is not starved.
     private func runLocalTaskJobs(_ context: OpaquePointer?) {
+        localEnqueueNeedsWake = false
+        defer { localEnqueueNeedsWake = true }
         var rounds = 0
         while !localTaskJobs.isEmpty && rounds < 64 {
             let jobs = localTaskJobs
@@ -320,8 +328,18 @@ final class LWSEventLoop: @unchecked Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// Runs `body`, a socket I/O callback, knowing that `lws_service` returns right after it:
+    /// task jobs it enqueues for the loop run then, without a wake-up.
+    func handlingIO<T>(_ body: () -> T) -> T {
+        localEnqueueNeedsWake = false
+        defer { localEnqueueNeedsWake = true }
+        return body()
+    }
+
     /// Runs queued jobs and endpoint requests. Called from EVENT_WAIT_CANCELLED and at stop.
     func drainRequests() {
+        localEnqueueNeedsWake = false
+        defer { localEnqueueNeedsWake = true }
         let (jobs, taskJobs, dirty) = shared.withLock { shared in
             shared.wakePending = false
             defer {
@@ -441,6 +459,13 @@ extension LWSEventLoop: TaskExecutor {
         let job = UnownedJob(job)
         if isOnLoopThread {
             localTaskJobs.append(job)
+            // A job enqueued by a callback that lws ran before polling (a timer: keep-alive
+            // hang-up, a timeout) would otherwise wait for the poll's next event, up to the
+            // next internal timer. One wake per service iteration is enough.
+            if localEnqueueNeedsWake, !localWakeRequested, let context = liveContext {
+                localWakeRequested = true
+                LWS.cancelService(context)
+            }
             return
         }
         let accepted = shared.withLock { shared -> Bool in

@@ -70,6 +70,11 @@ package final class WebSocketServer: Sendable {
         loop.stopDetached()
     }
 
+    /// The loop thread as a task executor. Connection handlers run under
+    /// `withTaskExecutorPreference(server.taskExecutor)` read and answer on the loop thread
+    /// itself, with no thread hop per message; they must never block.
+    package var taskExecutor: any TaskExecutor { loop }
+
     /// Stops listening, drops every connection (without a close handshake, as a crashed or
     /// restarted server would) and joins the loop thread.
     package func shutdown() async {
