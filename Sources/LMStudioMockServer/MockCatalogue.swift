@@ -2,11 +2,22 @@ import LMStudioProtocol
 
 /// A loaded model instance.
 struct MockInstance: Sendable {
-    var model: MockServer.Model
-    var identifier: String
-    var instanceReference: String
-    var contextLength: Int
-    var ttlMs: Int?
+    let model: MockServer.Model
+    let identifier: String
+    let instanceReference: String
+    let contextLength: Int
+    let ttlMs: Int?
+    /// `infoJSON` serialised once: `getModelInfo` answers with it as it is.
+    private(set) var infoText = ""
+
+    init(model: MockServer.Model, identifier: String, instanceReference: String, contextLength: Int, ttlMs: Int?) {
+        self.model = model
+        self.identifier = identifier
+        self.instanceReference = instanceReference
+        self.contextLength = contextLength
+        self.ttlMs = ttlMs
+        infoText = MockJSON.serialize(infoJSON)
+    }
 }
 
 /// The server-wide model state: what is downloaded and what is loaded. Not thread-safe by

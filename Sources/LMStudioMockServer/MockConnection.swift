@@ -44,6 +44,8 @@ enum MockChannelEnd: Sendable {
 enum MockRPCOutcome: Sendable {
     /// `rpcResult`, with `result` absent for `nil`.
     case result(JSONValue?)
+    /// `rpcResult` whose `result` is this JSON text, already serialised.
+    case serializedResult(String)
     /// `rpcError`.
     case error(MockServer.ServerError)
     /// The parameter failed validation: `rpcParameterTypeError` warning, no answer.
@@ -302,7 +304,7 @@ final class MockConnection: Sendable {
             self.answer(callID: callID, endpoint: endpoint, outcome: outcome)
         }
         if let delay = plan.delay {
-            group.addTask {
+            group.addTask(executorPreference: globalConcurrentExecutor) {
                 do { try await Task.sleep(for: delay) } catch { return }
                 run()
             }
@@ -317,6 +319,9 @@ final class MockConnection: Sendable {
             var members: [String: JSONValue] = ["type": "rpcResult", "callId": .int(Int64(callID))]
             if let result { members["result"] = result }
             peer.send(MockJSON.serialize(.object(members)))
+        case .serializedResult(let text):
+            // The members in the order `serialize` sorts them into.
+            peer.send(#"{"callId":\#(callID),"result":\#(text),"type":"rpcResult"}"#)
         case .error(let error):
             peer.send(MockJSON.serialize(["type": "rpcError", "callId": .int(Int64(callID)), "error": error.json]))
         case .invalid(let reason):
@@ -353,7 +358,7 @@ final class MockConnection: Sendable {
         let plan = faultPlan(endpoint: endpoint)
         if plan.noReply { return }
         let context = MockChannelContext(connection: self, channel: channel)
-        group.addTask {
+        group.addTask(executorPreference: globalConcurrentExecutor) {
             if let delay = plan.delay {
                 do { try await Task.sleep(for: delay) } catch { return }
             }

@@ -151,7 +151,7 @@ enum MockEndpoints {
             return .invalid("throwIfNotFound is required")
         }
         switch resolve(connection, parameter) {
-        case .success(let instance): return .result(instance.infoJSON)
+        case .success(let instance): return .serializedResult(instance.infoText)
         case .failure(.error) where !throwIfNotFound: return .result(nil)
         case .failure(let outcome): return outcome
         }

@@ -36,7 +36,10 @@ final class MockLiveListener: MockListener {
                         namespace: namespace(of: connection.path), peer: TransportPeer(connection: connection),
                         server: state
                     )
-                    group.addTask {
+                    // The dispatcher runs on the server's loop thread: an RPC is read, answered and
+                    // written with no thread hop. Channel handlers and delayed answers leave it
+                    // (see MockConnection), so nothing long runs there.
+                    group.addTask(executorPreference: server.taskExecutor) {
                         await core.run(messages: connection.messages.map { String(decoding: $0, as: UTF8.self) })
                     }
                 }
