@@ -282,19 +282,21 @@ struct JSONByteParser {
         try enterContainer()
         position += 1  // {
         skipWhitespace()
-        var members: [String: JSONValue] = [:]
         if position < count && byte(at: position) == UInt8(ascii: "}") {
             position += 1
             depth -= 1
-            return .object(members)
+            return .object([:])
         }
+        // Members are collected first and hashed once into a dictionary of the right size:
+        // inserting them one by one rehashes every key at each of the dictionary's growth steps.
+        var members: [(key: String, value: JSONValue)] = []
         while true {
             skipWhitespace()
             guard position < count else { throw fail(.unexpectedEndOfInput) }
             guard byte(at: position) == UInt8(ascii: "\"") else { throw unexpected() }
             let key = try parseString()
             try expectColon()
-            members[key] = try parseValue()
+            members.append((key, try parseValue()))
             skipWhitespace()
             guard position < count else { throw fail(.unexpectedEndOfInput) }
             switch byte(at: position) {
@@ -303,7 +305,10 @@ struct JSONByteParser {
             case UInt8(ascii: "}"):
                 position += 1
                 depth -= 1
-                return .object(members)
+                // A repeated key keeps its last value, as most JSON parsers do.
+                var object = [String: JSONValue](minimumCapacity: members.count)
+                for member in members { object[member.key] = member.value }
+                return .object(object)
             default:
                 throw unexpected()
             }
