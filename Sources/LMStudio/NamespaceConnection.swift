@@ -175,7 +175,17 @@ final class NamespaceConnection: Sendable {
         case .closed:
             throw LMStudioError(.clientClosed, "the client was closed")
         case .start(let future, let generation):
-            Task.detached { [self] in await self.runSocket(generation: generation, future: future) }
+            Task.detached { [self] in
+                // The reader runs on the transport's loop thread: a reply is decoded and routed
+                // where it arrives, with no hop to the thread pool first.
+                guard let transport = try? await client.transport() else {
+                    await self.runSocket(generation: generation, future: future)
+                    return
+                }
+                await withTaskExecutorPreference(transport.taskExecutor) {
+                    await self.runSocket(generation: generation, future: future)
+                }
+            }
             return try await future.value()
         }
     }
