@@ -78,6 +78,12 @@ struct EventLoopConfiguration: Sendable {
     var keepAlive: (ping: UInt16, hangup: UInt16)?
     /// Seconds lws allows for connecting and for the handshake.
     var connectTimeoutSeconds: UInt32 = 10
+    /// How long the loop keeps polling without sleeping after its last activity (socket I/O,
+    /// queued requests, task jobs); nil always sleeps in `poll` when idle. Waking a sleeping
+    /// thread costs about 20 µs on a virtual machine, so a request/reply exchange that
+    /// continues within the window (the caller sends its next call, the server answers) is
+    /// picked up without one. Costs CPU only during the window after activity.
+    var busyPollWindow: Duration? = nil
     /// Whether the context initialises OpenSSL and creates its TLS contexts. Off for contexts
     /// that never use TLS: lws 4.1.6 re-allocates process-wide OpenSSL ex-data indices for every
     /// TLS-enabled context, and a TLS-enabled context created while another is alive makes the
@@ -118,6 +124,8 @@ final class LWSEventLoop: @unchecked Sendable {
     private var localTaskJobs: [UnownedJob] = []
     /// Whether this service iteration already woke its own poll for `localTaskJobs`.
     private var localWakeRequested = false
+    /// Whether the current service iteration did any work (see `busyPollWindow`).
+    private var iterationWasActive = false
     /// False while the loop runs code after which `lws_service` returns anyway (socket I/O
     /// callbacks, queued requests, local task jobs): jobs enqueued there need no wake-up.
     private var localEnqueueNeedsWake = true
@@ -268,10 +276,20 @@ final class LWSEventLoop: @unchecked Sendable {
         started.resume(returning: .success(port))
 
         loopThread.store(UInt(pthread_self()), ordering: .releasing)
+        let clock = ContinuousClock()
+        var lastActivity = clock.now
         while !stopRequested.load(ordering: .acquiring) {
             runLocalTaskJobs(context)
             localWakeRequested = false
-            LWS.service(context)
+            if let window = configuration.busyPollWindow, lastActivity.duration(to: clock.now) < window {
+                LWS.serviceWithoutWaiting(context)
+            } else {
+                LWS.service(context)
+            }
+            if iterationWasActive {
+                iterationWasActive = false
+                if configuration.busyPollWindow != nil { lastActivity = clock.now }
+            }
         }
 
         shared.withLock { $0.context = nil }
@@ -299,6 +317,7 @@ final class LWSEventLoop: @unchecked Sendable {
     private func runLocalTaskJobs(_ context: OpaquePointer?) {
         localEnqueueNeedsWake = false
         defer { localEnqueueNeedsWake = true }
+        if !localTaskJobs.isEmpty { iterationWasActive = true }
         var rounds = 0
         while !localTaskJobs.isEmpty && rounds < 64 {
             let jobs = localTaskJobs
@@ -331,6 +350,7 @@ final class LWSEventLoop: @unchecked Sendable {
     /// Runs `body`, a socket I/O callback, knowing that `lws_service` returns right after it:
     /// task jobs it enqueues for the loop run then, without a wake-up.
     func handlingIO<T>(_ body: () -> T) -> T {
+        iterationWasActive = true
         localEnqueueNeedsWake = false
         defer { localEnqueueNeedsWake = true }
         return body()
@@ -349,6 +369,7 @@ final class LWSEventLoop: @unchecked Sendable {
             }
             return (shared.jobs, shared.taskJobs, shared.dirty)
         }
+        if !jobs.isEmpty || !taskJobs.isEmpty || !dirty.isEmpty { iterationWasActive = true }
         for job in jobs { job() }
         for endpoint in dirty { endpoint.serviceRequests() }
         for job in taskJobs { job.runSynchronously(on: asUnownedTaskExecutor()) }

@@ -16,6 +16,9 @@ package final class WebSocketServer: Sendable {
         package var tlsPrivateKeyFile: String?
         /// The name of the loop thread.
         package var threadName = "lmstudio.srv"
+        /// How long the loop thread keeps polling without sleeping after activity (see
+        /// `WebSocketClient.Configuration.busyPollWindow`); nil, the default, always sleeps.
+        package var busyPollWindow: Duration? = nil
 
         package init() {}
     }
@@ -54,6 +57,7 @@ package final class WebSocketServer: Sendable {
         )
         // A plain server needs no OpenSSL context (see EventLoopConfiguration.tls).
         loopConfiguration.tls = configuration.tlsCertificateFile != nil
+        loopConfiguration.busyPollWindow = configuration.busyPollWindow
         let loop = LWSEventLoop(configuration: loopConfiguration)
         let (stream, continuation) = AsyncStream<WebSocketConnection>.makeStream()
         loop.acceptsPath = acceptsPath

@@ -33,6 +33,13 @@ enum LWS {
         lws_service(context, 0)
     }
 
+    /// Services whatever is ready without waiting (a poll with a zero timeout).
+    /// Corresponding C function: `lws_service` with a negative timeout.
+    @discardableResult
+    static func serviceWithoutWaiting(_ context: OpaquePointer) -> Int32 {
+        lws_service(context, -1)
+    }
+
     /// Wakes `lws_service`; the only call allowed from any thread while the context exists.
     /// Corresponding C function: `lws_cancel_service`.
     static func cancelService(_ context: OpaquePointer) {
