@@ -69,6 +69,7 @@ final class ClientCore: Sendable {
         if start {
             var settings = WebSocketClient.Configuration()
             settings.maxMessageSize = configuration.maxMessageSize
+            settings.busyPollWindow = configuration.busyPollWindow
             settings.connectTimeoutSeconds = UInt32(max(1, configuration.connectTimeout.components.seconds))
             settings.keepAlive = configuration.keepAlive.map {
                 WebSocketClient.KeepAlive(pingInterval: UInt16(clamping: $0.interval.components.seconds), timeout: UInt16(clamping: $0.timeout.components.seconds))

@@ -42,6 +42,12 @@ public final class LMStudioClient: Sendable {
         public var logger = LMStudioLogger()
         /// The time-to-live given to models that `model(_:)` loads (nil: the server's default).
         public var defaultModelTTL: Duration? = .seconds(3600)
+        /// How long the client's network thread keeps polling instead of sleeping after it
+        /// last had work (nil: it always sleeps when idle). A caller's next request, or a fast
+        /// server's reply, that arrives inside the window is handled without waking a sleeping
+        /// thread, which costs about 20 µs on a virtual machine: sequential calls run up to
+        /// 1.6 times as fast. The price is CPU time spent polling, only inside the window.
+        public var busyPollWindow: Duration? = .microseconds(100)
 
         /// Creates the default settings.
         public init() {}

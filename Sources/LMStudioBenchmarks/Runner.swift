@@ -56,10 +56,12 @@ enum Runner {
             host = given
         } else {
             // Benchmark mode: every prediction streams as fast as it can, up to the fragments
-            // the client asks for (maxTokens); no record of the messages.
+            // the client asks for (maxTokens); no record of the messages; the network thread
+            // polls briefly after activity instead of sleeping.
             var configuration = MockServer.Configuration()
             configuration.behavior = .stream(fragments: max(sizes.streamFragments, sizes.fragmentsPerConcurrentStream))
             configuration.recordsMessages = false
+            configuration.busyPollWindow = .microseconds(200)
             let started = try await MockServer.start(configuration: configuration)
             server = started
             host = started.address

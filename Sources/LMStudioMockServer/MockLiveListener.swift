@@ -17,6 +17,7 @@ final class MockLiveListener: MockListener {
         var configuration = WebSocketServer.Configuration()
         configuration.host = state.configuration.host
         configuration.port = state.configuration.port
+        configuration.busyPollWindow = state.configuration.busyPollWindow
         let server: WebSocketServer
         do {
             server = try await WebSocketServer.start(

@@ -37,6 +37,8 @@ public enum MockServerRunner {
           --prompt-interval-ms <prompt>=<n>
                                     Pause n milliseconds between fragments when the last user
                                     message is exactly <prompt> (repeatable).
+          --busy-poll-us <n>        Keep polling for n microseconds after activity instead of
+                                    sleeping, to answer sequential requests faster (default 0).
           --record <file>           Write every received message as JSON Lines at exit.
           -h, --help                Show this help.
 
@@ -175,6 +177,9 @@ public enum MockServerRunner {
                         milliseconds >= 0
                     else { throw UsageError(message: "\(argument) needs <prompt>=<milliseconds>, got \"\(pair)\"") }
                     configuration.behavior.fragmentIntervalsByPrompt[String(pair[..<separator])] = .milliseconds(milliseconds)
+                case "--busy-poll-us":
+                    let microseconds = try number(argument)
+                    configuration.busyPollWindow = microseconds > 0 ? .microseconds(microseconds) : nil
                 case "--record": recordPath = try value(argument)
                 default: throw UsageError(message: "unknown option \(argument)")
                 }

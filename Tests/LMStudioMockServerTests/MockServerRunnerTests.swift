@@ -8,7 +8,7 @@ struct MockServerRunnerTests {
         let options = try MockServerRunner.Options(arguments: [
             "--host", "127.0.0.2", "--port", "0", "--api-token", "sk-lm-abcDEF78:abcDEF7890abcDEF7890",
             "--reply", "Hi there", "--fragments", "100000", "--fragment-interval-ms", "5",
-            "--prompt-interval-ms", "slow = prompt=50", "--record", "/tmp/record.jsonl",
+            "--prompt-interval-ms", "slow = prompt=50", "--busy-poll-us", "200", "--record", "/tmp/record.jsonl",
         ])
         #expect(options.configuration.host == "127.0.0.2")
         #expect(options.configuration.port == 0)
@@ -17,13 +17,15 @@ struct MockServerRunnerTests {
         #expect(options.configuration.behavior.fragmentCount == 100_000)
         #expect(options.configuration.behavior.fragmentInterval == .milliseconds(5))
         #expect(options.configuration.behavior.fragmentIntervalsByPrompt == ["slow = prompt": .milliseconds(50)])
+        #expect(options.configuration.busyPollWindow == .microseconds(200))
         #expect(options.recordPath == "/tmp/record.jsonl")
         #expect(!options.showHelp)
+        #expect(try MockServerRunner.Options(arguments: ["--busy-poll-us", "0"]).configuration.busyPollWindow == nil)
     }
 
     @Test(arguments: [
         ["--port"], ["--port", "-1"], ["--fragments", "many"], ["--api-token", "sk-lm-short:key"], ["--what"],
-        ["--prompt-interval-ms", "no-equals"],
+        ["--prompt-interval-ms", "no-equals"], ["--busy-poll-us", "-5"], ["--busy-poll-us"],
     ])
     func rejectsBadUsage(arguments: [String]) {
         #expect(throws: MockServerRunner.UsageError.self) { try MockServerRunner.Options(arguments: arguments) }
