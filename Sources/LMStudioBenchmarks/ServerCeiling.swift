@@ -9,7 +9,11 @@ enum ServerCeiling {
     /// Total fragments per second over `streams` concurrent predictions of `fragmentsPerStream`.
     static func measure(host: String, streams: Int, fragmentsPerStream: Int) async throws -> Double {
         let address = try ServerAddress(parsing: host)
-        let transport = try await WebSocketClient.start()
+        // A plain loop that sleeps when idle: it reads the largest batches, where busy polling
+        // would read frames as they trickle in.
+        var settings = WebSocketClient.Configuration()
+        settings.busyPollWindow = nil
+        let transport = try await WebSocketClient.start(configuration: settings)
         do {
             let rate = try await run(
                 transport: transport, url: address.websocketURL(namespace: .llm),
