@@ -134,7 +134,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "LMStudioBenchmarks",
-            dependencies: ["LMStudio", "LMStudioMockServer", "LMStudioTransport", "CLibWebSockets"],
+            dependencies: ["LMStudio", "LMStudioMockServer", "LMStudioTransport", "CLibWebSockets", "CTransportBench"],
             swiftSettings: swiftSettings
         ),
         // Runs the built lmstudio-bench with tiny workloads: every figure is printed (no timings checked).

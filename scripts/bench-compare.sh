@@ -55,7 +55,7 @@ for round in $(seq "$ROUNDS"); do
     if (( round % 2 == 1 )); then run_python; run_swift; else run_swift; run_python; fi
 done
 
-echo "-- server ceiling: a raw websocket client, 64 streams, frames counted only"
+echo "-- server ceilings: a raw websocket client counting the frames of 64 streams; a C client making the rpc calls"
 "$BIN/lmstudio-bench" --host "$HOST" --workload server-ceiling --runs 3 | tee "$WORK/ceiling.txt" | sed 's/^/raw     /'
 
 "$PY" - "$WORK/python.txt" "$WORK/swift.txt" "$WORK/ceiling.txt" <<'PYTHON'
@@ -100,4 +100,10 @@ if name in ceiling:
     print(f"server ceiling (raw client, 64 streams): {top:,.0f} fragments/s; "
           f"the Swift SDK's concurrent64 is {concurrent / top:.0%} of it, Python's "
           f"{statistics.median(python['concurrent64_fragments_per_s']) / top:.0%}")
+name = "server_ceiling_rpc_roundtrips_per_s"
+if name in ceiling:
+    top = statistics.median(ceiling[name])
+    print(f"server ceiling (C libwebsockets client, sequential getModelInfo): {top:,.0f} calls/s; "
+          f"the Swift SDK's rpc figure is {statistics.median(swift['rpc_roundtrips_per_s']) / top:.0%} of it, "
+          f"Python's {statistics.median(python['rpc_roundtrips_per_s']) / top:.0%}")
 PYTHON

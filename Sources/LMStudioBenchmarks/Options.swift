@@ -2,8 +2,9 @@
 struct Options: Sendable {
     enum Workload: String, Sendable, CaseIterable {
         case all, connect, rpc, stream, concurrent
-        /// Not part of `all`: the server's own ceiling, measured by a raw websocket client that
-        /// only counts frames (no JSON decoding, no SDK).
+        /// Not part of `all`: the server's own ceilings, measured without the SDK: a raw
+        /// websocket client that only counts the frames of 64 streams, and a C libwebsockets
+        /// client making the `rpc` workload's calls.
         case serverCeiling = "server-ceiling"
     }
 
@@ -16,8 +17,9 @@ struct Options: Sendable {
           --host <url>        The server to measure (host:port or ws://…). Without it, a mock
                               server is started in this process in benchmark mode.
           --workload <name>   all (default), connect, rpc, stream, concurrent, or
-                              server-ceiling (the server's own rate for 64 streams, counted by a
-                              raw websocket client; not part of all).
+                              server-ceiling (the server's own rates, measured without the SDK:
+                              64 streams counted by a raw websocket client, and sequential
+                              getModelInfo calls by a C libwebsockets client; not part of all).
           --runs <n>          Timed runs per workload, after one short warm-up; the figure
                               printed is their median (default 3).
           -h, --help          Show this help.
@@ -27,6 +29,10 @@ struct Options: Sendable {
           rpc_roundtrips_per_s: X calls/s
           stream_fragments_per_s: X fragments/s
           concurrent64_fragments_per_s: X fragments/s
+          peak_rss_mb: X MiB
+        server-ceiling prints instead:
+          server_ceiling_concurrent64_fragments_per_s: X fragments/s
+          server_ceiling_rpc_roundtrips_per_s: X calls/s
           peak_rss_mb: X MiB
         """
 

@@ -35,6 +35,10 @@ enum Runner {
                 fragmentsPerStream: workloads.sizes.fragmentsPerConcurrentStream
             )
         },
+        Figure(workload: .serverCeiling, name: "server_ceiling_rpc_roundtrips_per_s", unit: "calls/s", decimals: 0) {
+            workloads in
+            try await ServerCeiling.measureRPC(host: workloads.host, calls: workloads.sizes.rpcCalls)
+        },
     ]
 
     /// Runs the benchmarks and returns the process exit status.

@@ -1,3 +1,5 @@
+import CTransportBench
+import Dispatch
 import LMStudio
 import LMStudioTransport
 
@@ -25,6 +27,28 @@ enum ServerCeiling {
             await transport.shutdown()
             throw error
         }
+    }
+
+    /// Sequential `getModelInfo` calls per second made by a client written in C directly on
+    /// libwebsockets (`ctb_rpc_run` in Modules/CTransportBench): the `rpc` workload's calls
+    /// with no runtime, JSON decoding or thread hand-offs of a client's own.
+    static func measureRPC(host: String, calls: Int) async throws -> Double {
+        let address = try ServerAddress(parsing: host)
+        guard address.scheme == .ws else {
+            throw BenchmarkError(description: "the RPC ceiling client speaks plain ws:// only")
+        }
+        // The C client blocks its thread until it is done: not one of the concurrency pool's.
+        let (status, rate) = await withCheckedContinuation { continuation in
+            DispatchQueue(label: "lmstudio-bench.c-rpc-client").async {
+                var rate = 0.0
+                let status = ctb_rpc_run(address.host, Int32(address.port), Workloads.modelKey, Int32(calls), &rate)
+                continuation.resume(returning: (status, rate))
+            }
+        }
+        guard status == 0, rate > 0 else {
+            throw BenchmarkError(description: "the C RPC client failed against \(host) (status \(status))")
+        }
+        return rate
     }
 
     private static let fragmentPrefix = Array(#"{"type":"channelSend","channelId":"#.utf8)

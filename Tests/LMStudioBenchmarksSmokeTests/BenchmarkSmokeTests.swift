@@ -30,11 +30,15 @@ struct BenchmarkSmokeTests {
         let result = try Self.run(["--workload", "server-ceiling", "--scale", "0.01", "--runs", "1"])
         #expect(result.status == 0, "stderr: \(result.error)")
         let lines = result.output.split(separator: "\n").map(String.init)
-        #expect(lines.count == 2, "output: \(result.output)")
-        let ceiling = lines.first.flatMap {
-            Self.value(of: "server_ceiling_concurrent64_fragments_per_s", unit: "fragments/s", in: $0)
+        #expect(lines.count == 3, "output: \(result.output)")
+        let expected = [
+            ("server_ceiling_concurrent64_fragments_per_s", "fragments/s"), ("server_ceiling_rpc_roundtrips_per_s", "calls/s"),
+            ("peak_rss_mb", "MiB"),
+        ]
+        for ((name, unit), line) in zip(expected, lines) {
+            let value = try #require(Self.value(of: name, unit: unit, in: line), "line: \(line)")
+            #expect(value > 0)
         }
-        #expect((ceiling ?? 0) > 0, "output: \(result.output)")
     }
 
     @Test func rejectsAnUnknownWorkloadAsAUsageError() throws {

@@ -76,3 +76,17 @@ public struct TestCertificate {
     /// Deletes the files.
     public func remove() { try? FileManager.default.removeItem(at: directory) }
 }
+
+/// Reads a whole text file; nil when it cannot be opened.
+public func readTextFile(_ path: String) -> String? {
+    guard let file = fopen(path, "rb") else { return nil }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+        bytes += buffer[0..<count]
+        if count < buffer.count { break }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}

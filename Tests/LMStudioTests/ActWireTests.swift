@@ -53,20 +53,6 @@ func actWireSequence(_ record: [MockServer.RecordedMessage]) -> JSONValue {
     return .array(sequence)
 }
 
-/// Reads a whole text file.
-func readTextFile(_ path: String) -> String? {
-    guard let file = fopen(path, "rb") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let count = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-        bytes += buffer[0..<count]
-        if count < buffer.count { break }
-    }
-    return String(decoding: bytes, as: UTF8.self)
-}
-
 /// The wire comparison with the official Python SDK: `Tests/Conformance/act-wire.json` is the
 /// normalised sequence lmstudio-python's `act()` sends for the conformance scenario (checked
 /// against a fresh Python run by `scripts/conformance.sh`); this test replays the scenario's

@@ -74,8 +74,8 @@ struct ThreadStats {
         defer { closedir(directory) }
         while let entry = readdir(directory) {
             let tid = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-            guard tid != ".", tid != "..", file("/proc/self/task/\(tid)/comm")?.hasPrefix(name) == true,
-                let stat = file("/proc/self/task/\(tid)/stat"), let status = file("/proc/self/task/\(tid)/status")
+            guard tid != ".", tid != "..", readTextFile("/proc/self/task/\(tid)/comm")?.hasPrefix(name) == true,
+                let stat = readTextFile("/proc/self/task/\(tid)/stat"), let status = readTextFile("/proc/self/task/\(tid)/status")
             else { continue }
             // Fields after the parenthesised name: state is field 3, utime 14, stime 15.
             guard let close = stat.lastIndex(of: ")") else { return nil }
@@ -87,19 +87,6 @@ struct ThreadStats {
             return ThreadStats(cpuTicks: user + system, voluntarySwitches: switches)
         }
         return nil
-    }
-
-    private static func file(_ path: String) -> String? {
-        guard let handle = fopen(path, "r") else { return nil }
-        defer { fclose(handle) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, handle)
-            if count <= 0 { break }
-            bytes.append(contentsOf: buffer[..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
