@@ -223,8 +223,9 @@ int ctb_rpc_run(const char *host, int port, const char *model, int calls, double
     struct lws_context *context = connect_client(host, port, "/llm", protocols, &c);
     if (!context)
         return 2;
+    /* Never sleeps: polls with a zero timeout, so no reply waits for a thread to wake up. */
     while (!c.done && !c.failed)
-        lws_service(context, 0);
+        lws_service(context, -1);
     lws_context_destroy(context);
     if (!c.done)
         return 3;

@@ -31,7 +31,8 @@ enum ServerCeiling {
 
     /// Sequential `getModelInfo` calls per second made by a client written in C directly on
     /// libwebsockets (`ctb_rpc_run` in Modules/CTransportBench): the `rpc` workload's calls
-    /// with no runtime, JSON decoding or thread hand-offs of a client's own.
+    /// with no runtime, JSON decoding or thread hand-offs of a client's own, polling without
+    /// ever sleeping.
     static func measureRPC(host: String, calls: Int) async throws -> Double {
         let address = try ServerAddress(parsing: host)
         guard address.scheme == .ws else {

@@ -19,7 +19,8 @@ int ctb_run(const char *host, int port, const char *path, int roundtrips, int st
 
 /* Connects to ws://host:port/llm, authenticates as a guest and makes `calls` sequential
  * getModelInfo calls for `model` (a query by identifier); stores the calls per second. A client
- * with no runtime of its own: what the server gives when nothing else costs. 0 on success. */
+ * with no runtime of its own that polls without ever sleeping: what the server gives when
+ * nothing else costs. 0 on success. */
 int ctb_rpc_run(const char *host, int port, const char *model, int calls, double *calls_per_s);
 
 #endif
