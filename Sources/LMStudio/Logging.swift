@@ -30,7 +30,9 @@ public struct LMStudioLogger: Sendable {
 
     /// Messages below this level are dropped before they are built.
     public var level: Level
-    /// Receives each message that passes the level, already scrubbed of secrets.
+    /// Receives each message that passes the level, already scrubbed of secrets. It may be
+    /// called on the client's network thread, so it should return quickly (hand slow work,
+    /// such as writing to a remote sink, to another task).
     public var handler: @Sendable (Level, String) -> Void
 
     /// Creates a logger.
