@@ -97,28 +97,24 @@ final class ChannelCore: Sendable {
     }
 
     func waitForMessages(isolation: isolated (any Actor)? = #isolation, cancellable: Bool = true) async {
+        func suspend() async {
+            await withUnsafeContinuation(isolation: isolation) { (continuation: UnsafeContinuation<Void, Never>) in
+                let ready = state.withLock { state -> Bool in
+                    if !state.buffer.isEmpty || state.end != nil || (cancellable && Task.isCancelled) { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        }
         guard cancellable else {
             // Used after a cancel packet was sent: wait for the server's final packets even
             // though the consuming task is cancelled.
-            await withUnsafeContinuation(isolation: isolation) { (continuation: UnsafeContinuation<Void, Never>) in
-                let ready = state.withLock { state -> Bool in
-                    if !state.buffer.isEmpty || state.end != nil { return true }
-                    state.waiter = continuation
-                    return false
-                }
-                if ready { continuation.resume() }
-            }
+            await suspend()
             return
         }
         await withTaskCancellationHandler {
-            await withUnsafeContinuation(isolation: isolation) { (continuation: UnsafeContinuation<Void, Never>) in
-                let ready = state.withLock { state -> Bool in
-                    if !state.buffer.isEmpty || state.end != nil || Task.isCancelled { return true }
-                    state.waiter = continuation
-                    return false
-                }
-                if ready { continuation.resume() }
-            }
+            await suspend()
         } onCancel: {
             let waiter = state.withLock { state -> UnsafeContinuation<Void, Never>? in
                 defer { state.waiter = nil }

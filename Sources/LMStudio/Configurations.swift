@@ -11,6 +11,15 @@ public enum GPUOffload: Sendable, Hashable {
     /// CPU only (`"off"`).
     case off
 
+    /// The offload as a plain ratio, 0…1 (`.max` is 1, `.off` is 0).
+    public var ratio: Double {
+        switch self {
+        case .ratio(let value): value
+        case .max: 1
+        case .off: 0
+        }
+    }
+
     var jsonValue: JSONValue {
         switch self {
         case .ratio(let value): .double(value)
@@ -106,14 +115,7 @@ public struct LLMLoadConfiguration: Sendable, Hashable {
     /// ``gpuOffload`` as a plain ratio, 0…1 (`.max` reads as 1, `.off` as 0); sent as
     /// `*.load.llama.acceleration.offloadRatio`.
     public var gpuOffloadRatio: Double? {
-        get {
-            switch gpuOffload {
-            case .ratio(let value)?: value
-            case .max?: 1
-            case .off?: 0
-            case nil: nil
-            }
-        }
+        get { gpuOffload?.ratio }
         set { gpuOffload = newValue.map(GPUOffload.ratio) }
     }
 
@@ -217,14 +219,7 @@ public struct EmbeddingLoadConfiguration: Sendable, Hashable {
     /// ``gpuOffload`` as a plain ratio, 0…1 (`.max` reads as 1, `.off` as 0); sent as
     /// `*.load.llama.acceleration.offloadRatio`.
     public var gpuOffloadRatio: Double? {
-        get {
-            switch gpuOffload {
-            case .ratio(let value)?: value
-            case .max?: 1
-            case .off?: 0
-            case nil: nil
-            }
-        }
+        get { gpuOffload?.ratio }
         set { gpuOffload = newValue.map(GPUOffload.ratio) }
     }
 

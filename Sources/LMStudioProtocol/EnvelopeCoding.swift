@@ -245,18 +245,7 @@ extension JSONByteParser {
                 case .kind: fields.kind = value
                 case .other: break
                 }
-                skipWhitespace()
-                guard position < count else { throw fail(.unexpectedEndOfInput) }
-                switch byte(at: position) {
-                case UInt8(ascii: ","):
-                    position += 1
-                case UInt8(ascii: "}"):
-                    position += 1
-                    depth -= 1
-                    break members
-                default:
-                    throw unexpected()
-                }
+                if try endOfContainer(closedBy: UInt8(ascii: "}")) { break members }
             }
         }
         skipWhitespace()

@@ -263,18 +263,26 @@ struct JSONByteParser {
         while true {
             skipWhitespace()
             elements.append(try parseValue())
-            skipWhitespace()
-            guard position < count else { throw fail(.unexpectedEndOfInput) }
-            switch byte(at: position) {
-            case UInt8(ascii: ","):
-                position += 1
-            case UInt8(ascii: "]"):
-                position += 1
-                depth -= 1
-                return .array(elements)
-            default:
-                throw unexpected()
-            }
+            if try endOfContainer(closedBy: UInt8(ascii: "]")) { return .array(elements) }
+        }
+    }
+
+    /// After a member or element: consumes whitespace and then `,` (false: more follow) or
+    /// `closer` (true: the container ended, and is left).
+    @inline(__always)
+    mutating func endOfContainer(closedBy closer: UInt8) throws(JSONParseError) -> Bool {
+        skipWhitespace()
+        guard position < count else { throw fail(.unexpectedEndOfInput) }
+        switch byte(at: position) {
+        case UInt8(ascii: ","):
+            position += 1
+            return false
+        case closer:
+            position += 1
+            depth -= 1
+            return true
+        default:
+            throw unexpected()
         }
     }
 
@@ -297,20 +305,11 @@ struct JSONByteParser {
             let key = try parseString()
             try expectColon()
             members.append((key, try parseValue()))
-            skipWhitespace()
-            guard position < count else { throw fail(.unexpectedEndOfInput) }
-            switch byte(at: position) {
-            case UInt8(ascii: ","):
-                position += 1
-            case UInt8(ascii: "}"):
-                position += 1
-                depth -= 1
+            if try endOfContainer(closedBy: UInt8(ascii: "}")) {
                 // A repeated key keeps its last value, as most JSON parsers do.
                 var object = [String: JSONValue](minimumCapacity: members.count)
                 for member in members { object[member.key] = member.value }
                 return .object(object)
-            default:
-                throw unexpected()
             }
         }
     }

@@ -272,11 +272,7 @@ final class HTTPRequestCore: LoopEndpoint, @unchecked Sendable {
             complete(.failure(classify(text)))
             return 0
         case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
-            guard let input else { return 0 }
-            for (name, value) in headers {
-                if !LWS.appendHandshakeHeader(wsi, cursor: input, space: length, name: name, value: value) { return -1 }
-            }
-            return 0
+            return LWS.appendHandshakeHeaders(wsi, cursor: input, space: length, headers: headers) ? 0 : -1
         case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
             complete(.failure(.connectionLost))
             return 0

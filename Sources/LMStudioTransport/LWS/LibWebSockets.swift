@@ -154,6 +154,17 @@ enum LWS {
         CLibWebSockets_append_handshake_header(wsi, cursor, space, name + ":", value) == 0
     }
 
+    /// Adds every header of `headers` (APPEND_HANDSHAKE_HEADER); false if one did not fit.
+    static func appendHandshakeHeaders(
+        _ wsi: WSI, cursor: UnsafeMutableRawPointer?, space: Int, headers: [(String, String)]
+    ) -> Bool {
+        guard let cursor else { return true }
+        for (name, value) in headers {
+            if !appendHandshakeHeader(wsi, cursor: cursor, space: space, name: name, value: value) { return false }
+        }
+        return true
+    }
+
     /// The request path of a server-side connection (GET URI), if any.
     /// Corresponding C functions (for every header getter): `lws_hdr_total_length`, `lws_hdr_copy`.
     static func requestPath(_ wsi: WSI) -> String? {
